@@ -1,0 +1,38 @@
+//! closedloop's domain model — pure Rust, no IO.
+//!
+//! Everything a dispatch desk talks about, as types that refuse wrong states: parse a raw value
+//! into a domain type once (`FromStr` / `parse`), and every later layer can trust it.
+//!
+//! - [`ids`]: newtype ids, one per entity, so a vehicle id can never be passed as a traveler id;
+//! - [`geo`]: validated coordinates;
+//! - [`port`]: ports of entry (airport, rail, road, seaport);
+//! - [`arrival`]: one flight / train / crossing arriving at a port;
+//! - [`traveler`]: who arrives, their documents, health status and special needs;
+//! - [`destination`]: quarantine hotels, home addresses, designated hospitals;
+//! - [`fleet`]: vehicles and crew members;
+//! - [`batch`]: one vehicle trip from a port with its ordered stops, and its state machine;
+//! - [`policy`]: the versioned quarantine policy ("14+7"), read from `config/`;
+//! - [`country`]: ISO 3166-1 countries by code or by Chinese / English name;
+//! - [`manifest`]: a validated manifest row;
+//! - [`lang`]: the two languages every user-facing text exists in;
+//! - [`error`]: typed validation errors.
+
+#[macro_use]
+mod vocab;
+
+pub mod arrival;
+pub mod batch;
+pub mod country;
+pub mod destination;
+pub mod error;
+pub mod fleet;
+pub mod geo;
+pub mod ids;
+pub mod lang;
+pub mod manifest;
+pub mod policy;
+pub mod port;
+pub mod traveler;
+
+pub use error::DomainError;
+pub use lang::Lang;

@@ -1,0 +1,1056 @@
+//! Canonical forms for single cell values typed by dispatch desks.
+//!
+//! Everything here is pure and idempotent on its own canonical output, so a value can be
+//! normalised again (after a round trip through the database or a re-import) without drifting.
+//! These functions run on every cell of files with 100,000 rows, so the common case — a value
+//! that is already clean — is detected with one scan and costs no allocation.
+
+use std::borrow::Cow;
+
+use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+
+/// Full-width ASCII variants (U+FF01..=U+FF5E) to half-width, ideographic space U+3000 and other
+/// Unicode spaces (NBSP, tabs, newlines, zero-width space U+200B, BOM U+FEFF) to a single ASCII
+/// space, trimmed, runs of whitespace collapsed to one space. Chinese characters themselves are
+/// untouched.
+pub fn text(s: &str) -> String {
+    text_cow(s).into_owned()
+}
+
+/// Cow variant of [`text`] used on the hot path: borrows when `s` is already normal.
+///
+/// Surrounding whitespace alone does not force a copy: the trimmed slice is borrowed.
+pub fn text_cow(s: &str) -> Cow<'_, str> {
+    let trimmed = s.trim_matches(is_space);
+    if is_normal_inner(trimmed) {
+        return Cow::Borrowed(trimmed);
+    }
+    let mut out = String::with_capacity(trimmed.len());
+    let mut pending_space = false;
+    for c in trimmed.chars() {
+        if is_space(c) {
+            pending_space = true;
+        } else {
+            // `trimmed` starts with a non-space, so `out` is never empty here.
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(half_width(c));
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// [`text`], then ASCII letters upper-cased and all spaces removed ("e 1234 5678" → "E12345678").
+/// Other punctuation such as '-' is kept because it is part of some document numbers.
+pub fn document_number(s: &str) -> String {
+    // One pass straight from the raw input gives the same result as text() followed by the
+    // clean-up, since text() only maps characters one by one and rearranges spaces.
+    let mut out = String::with_capacity(s.len());
+    out.extend(
+        s.chars()
+            .filter(|&c| !is_space(c))
+            .map(|c| half_width(c).to_ascii_uppercase()),
+    );
+    out
+}
+
+/// Whitespace as desks produce it: everything Unicode calls white space, plus the invisible
+/// characters that arrive from copy-paste (zero-width space, word joiner, BOM) and the Mongolian
+/// vowel separator, which was a space character until Unicode 6.3.
+///
+/// Zero-width (non-)joiners are deliberately not spaces: they change the spelling of words in
+/// scripts such as Persian and must survive.
+fn is_space(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{180E}')
+}
+
+fn is_full_width(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c)
+}
+
+fn half_width(c: char) -> char {
+    if is_full_width(c) {
+        // The block mirrors ASCII 0x21..=0x7E at a fixed offset.
+        char::from_u32(c as u32 - 0xFEE0).unwrap_or(c)
+    } else {
+        c
+    }
+}
+
+/// Whether an already trimmed string is in canonical [`text`] form.
+fn is_normal_inner(s: &str) -> bool {
+    if s.is_ascii() {
+        // Byte loop: the overwhelmingly common case in Latin-script columns.
+        let mut prev_space = false;
+        for &b in s.as_bytes() {
+            if b == b' ' {
+                if prev_space {
+                    return false;
+                }
+                prev_space = true;
+            } else if (b as char).is_whitespace() {
+                return false;
+            } else {
+                prev_space = false;
+            }
+        }
+        return true;
+    }
+    let mut prev_space = false;
+    for c in s.chars() {
+        if c == ' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else if is_space(c) || is_full_width(c) {
+            return false;
+        } else {
+            prev_space = false;
+        }
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones
+
+/// Why a phone number could not be brought to E.164 form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("phone number is empty; write it with its country code, e.g. +86 138 1234 5678")]
+    Empty,
+    #[error(
+        "phone number contains '{0}'; write one number per cell using only digits, spaces, \
+         '-', '.', '(', ')' and a leading '+', e.g. +86 138 1234 5678"
+    )]
+    BadCharacter(char),
+    #[error(
+        "phone number has an extension (转/分机/ext/x), which cannot be dialled directly; \
+         give a direct number instead, e.g. +86 21 6123 4567"
+    )]
+    Extension,
+    #[error(
+        "'{0}' is not a country calling code: it must be 1 to 3 digits not starting with 0, \
+         e.g. 86 for China"
+    )]
+    BadCountryCode(String),
+    #[error(
+        "after '+' or '00' a phone number continues with the country code, which never starts \
+         with 0, e.g. +86 138 1234 5678"
+    )]
+    ZeroCountryCode,
+    #[error(
+        "phone number has only {digits} digits including the country code; a complete number \
+         has at least 7, e.g. +86 138 1234 5678"
+    )]
+    TooShort { digits: usize },
+    #[error(
+        "phone number has {digits} digits including the country code, but at most 15 are \
+         possible (E.164); are two numbers run together? e.g. +86 138 1234 5678"
+    )]
+    TooLong { digits: usize },
+    #[error(
+        "Chinese mobile number has {digits} digits, but it must have 11 digits starting with 1, \
+         e.g. 138 1234 5678"
+    )]
+    ChineseMobileLength { digits: usize },
+    #[error(
+        "Chinese landline number has {digits} digits after +86, but it must have 9 to 11: the \
+         area code and the local number, e.g. 021-6123 4567"
+    )]
+    ChineseLandlineLength { digits: usize },
+}
+
+/// Countries whose national numbers keep their leading 0 after the country code, so a leading 0
+/// there is not a trunk prefix to drop.
+const KEEPS_LEADING_ZERO: [&str; 3] = ["39", "378", "379"];
+
+const E164_MIN_DIGITS: usize = 7;
+const E164_MAX_DIGITS: usize = 15;
+
+/// To E.164 ("+8613812345678"). `default_country_code` is digits without '+', e.g. "86".
+///
+/// A number with a leading '+' or "00" is international. Otherwise, for the default country 86,
+/// a leading 0 is the trunk prefix and is dropped, and a number of 12 or more digits starting
+/// with 86 already carries the country code (no Chinese national number is that long). For
+/// other default countries we know nothing about the numbering plan, so a leading 0 is taken as
+/// the trunk prefix (except where it belongs to the number, as in Italy) and the rest as the
+/// national number; foreign numbers are best written with '+'.
+///
+/// Numbers in China (+86) are checked against its plan: mobiles (1[3-9]…) have 11 digits,
+/// landlines 9 to 11 digits with the area code, and a "(0)" written after +86 is dropped.
+pub fn phone(s: &str, default_country_code: &str) -> Result<String, PhoneError> {
+    let cc = default_country_code
+        .strip_prefix('+')
+        .unwrap_or(default_country_code);
+    if !(1..=3).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) || cc.starts_with('0')
+    {
+        return Err(PhoneError::BadCountryCode(default_country_code.to_owned()));
+    }
+
+    let t = text_cow(s);
+    if t.is_empty() {
+        return Err(PhoneError::Empty);
+    }
+    if t.contains(['转', 'x', 'X']) || t.contains("分机") {
+        return Err(PhoneError::Extension);
+    }
+
+    let mut digits = String::with_capacity(t.len());
+    let mut plus = false;
+    for c in t.chars() {
+        match c {
+            '0'..='9' => digits.push(c),
+            // Dashes of every width that Chinese input methods produce.
+            ' ' | '-' | '.' | '(' | ')' | '\u{2010}'..='\u{2015}' | '\u{2212}' => {}
+            '+' if !plus && digits.is_empty() => plus = true,
+            other => return Err(PhoneError::BadCharacter(other)),
+        }
+    }
+    if digits.is_empty() {
+        return Err(PhoneError::TooShort { digits: 0 });
+    }
+
+    let full: Cow<'_, str> = if plus {
+        Cow::Borrowed(&digits)
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        Cow::Borrowed(rest)
+    } else {
+        let national = if cc == "86" {
+            if let Some(rest) = digits.strip_prefix('0') {
+                rest
+            } else if digits.len() >= 12 && digits.starts_with("86") {
+                // The country code was typed without its '+'.
+                return finish(&digits);
+            } else {
+                &digits
+            }
+        } else if !KEEPS_LEADING_ZERO.contains(&cc) {
+            digits.strip_prefix('0').unwrap_or(&digits)
+        } else {
+            &digits
+        };
+        let mut full = String::with_capacity(cc.len() + national.len());
+        full.push_str(cc);
+        full.push_str(national);
+        Cow::Owned(full)
+    };
+    if full.starts_with('0') {
+        return Err(PhoneError::ZeroCountryCode);
+    }
+    finish(&full)
+}
+
+/// Checks and formats the digits of a complete international number (country code first).
+fn finish(full: &str) -> Result<String, PhoneError> {
+    let (country, national) = match full.strip_prefix("86") {
+        // No other country code starts with 86, so this is unambiguous. Leading zeros are a
+        // trunk prefix written after the country code, as in "+86 (0)21 …".
+        Some(rest) => ("86", rest.trim_start_matches('0')),
+        None => ("", full),
+    };
+    let count = country.len() + national.len();
+    if count < E164_MIN_DIGITS {
+        return Err(PhoneError::TooShort { digits: count });
+    }
+    if count > E164_MAX_DIGITS {
+        return Err(PhoneError::TooLong { digits: count });
+    }
+    if country == "86" {
+        check_chinese(national)?;
+    }
+    let mut out = String::with_capacity(count + 1);
+    out.push('+');
+    out.push_str(country);
+    out.push_str(national);
+    Ok(out)
+}
+
+fn check_chinese(national: &str) -> Result<(), PhoneError> {
+    let b = national.as_bytes();
+    let digits = b.len();
+    // 10, 11 and 12 start Beijing landlines and service numbers, not mobiles.
+    let mobile = b.first() == Some(&b'1') && matches!(b.get(1), Some(b'3'..=b'9'));
+    if mobile {
+        if digits != 11 {
+            return Err(PhoneError::ChineseMobileLength { digits });
+        }
+    } else if !(9..=11).contains(&digits) {
+        return Err(PhoneError::ChineseLandlineLength { digits });
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates
+
+/// Why a value could not be read as a date (and optional time).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("date is empty; write it as year-month-day, e.g. 2021-03-05")]
+    Empty,
+    #[error(
+        "'{0}' is not a recognised date; write it as year-month-day, e.g. 2021-03-05, \
+         optionally followed by a time such as 14:30"
+    )]
+    Unrecognised(String),
+    #[error("{}", ambiguous_message(.0))]
+    Ambiguous(String),
+    #[error(
+        "'{0}' is not a real date or time: the month must be 1-12, the day must exist in that \
+         month, the time must be at most 23:59:59, and an Excel serial number must be between \
+         1 and 2958465; e.g. 2021-03-05 14:30"
+    )]
+    OutOfRange(String),
+}
+
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// Spells out both readings so the desk can pick the right one instead of guessing again.
+fn ambiguous_message(input: &str) -> String {
+    let mut numbers = input
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|p| !p.is_empty());
+    let parsed = (|| {
+        let a: usize = numbers.next()?.parse().ok()?;
+        let b: usize = numbers.next()?.parse().ok()?;
+        let year = numbers.next()?;
+        let (a_month, b_month) = (MONTH_NAMES.get(a.checked_sub(1)?)?, MONTH_NAMES.get(b.checked_sub(1)?)?);
+        Some(format!(
+            "'{input}' is ambiguous: it could be {a} {b_month} {year} or {b} {a_month} {year}; \
+             write it as year-month-day, i.e. {year}-{b:02}-{a:02} or {year}-{a:02}-{b:02}"
+        ))
+    })();
+    parsed.unwrap_or_else(|| {
+        format!(
+            "'{input}' is ambiguous: the day and the month could be either way round; write it \
+             as year-month-day, e.g. 2021-03-05"
+        )
+    })
+}
+
+/// Largest serial Excel accepts: 9999-12-31.
+const EXCEL_MAX_SERIAL: i64 = 2_958_465;
+/// Excel's fictitious 1900-02-29 (it copied Lotus 1-2-3's leap-year bug).
+const EXCEL_FAKE_LEAP_DAY: i64 = 60;
+const SECONDS_PER_DAY: i64 = 86_400;
+/// Serials below the fake leap day count from here (serial 1 is 1900-01-01)…
+const EXCEL_EPOCH_BEFORE_LEAP: NaiveDate = NaiveDate::from_ymd_opt(1899, 12, 31).expect("valid");
+/// …and from here above it, which absorbs the day that never existed.
+const EXCEL_EPOCH_AFTER_LEAP: NaiveDate = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
+
+/// Excel 1900-system serial (possibly fractional) to a datetime, rounded to the nearest second;
+/// `None` when out of range (below 1, above 9999-12-31, not finite, or the fictitious
+/// 1900-02-29).
+pub fn excel_serial(serial: f64) -> Option<NaiveDateTime> {
+    if !serial.is_finite() {
+        return None;
+    }
+    let seconds = (serial * SECONDS_PER_DAY as f64).round();
+    if seconds < 0.0 || seconds >= ((EXCEL_MAX_SERIAL + 1) * SECONDS_PER_DAY) as f64 {
+        return None;
+    }
+    // In range, so the conversion is exact.
+    let seconds = seconds as i64;
+    let (days, second_of_day) = (seconds / SECONDS_PER_DAY, seconds % SECONDS_PER_DAY);
+    let epoch = match days {
+        ..1 | EXCEL_FAKE_LEAP_DAY => return None,
+        ..EXCEL_FAKE_LEAP_DAY => EXCEL_EPOCH_BEFORE_LEAP,
+        _ => EXCEL_EPOCH_AFTER_LEAP,
+    };
+    let date = epoch.checked_add_days(Days::new(u64::try_from(days).ok()?))?;
+    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second_of_day).ok()?, 0)?;
+    Some(date.and_time(time))
+}
+
+/// Reads a date in any of the forms desks use:
+///
+/// - ISO "2021-03-05", and "2021/3/5", "2021.3.5", "2021-3-5";
+/// - Chinese "2021年3月5日" / "2021年03月05号";
+/// - compact "20210305";
+/// - "05/03/2021" (also with '-' or '.') only when it cannot be misread: one of the first two
+///   parts is above 12 or both are equal; otherwise [`DateError::Ambiguous`];
+/// - an Excel serial number as text, "44260" or "44260.0" (1900 date system);
+/// - any of the above followed by a time (see [`datetime`]), which is dropped.
+pub fn date(s: &str) -> Result<NaiveDate, DateError> {
+    datetime(s).map(|(dt, _)| dt.date())
+}
+
+/// A date (any form [`date`] accepts) with an optional time: "14:30", "14:30:15", "14:30:15.250"
+/// (fraction dropped), "14时30分", "14点半", an optional period "上午"/"下午"/"中午"/"晚上"/"凌晨"
+/// before the time or "AM"/"PM" after it, or an ISO "T" form. An Excel serial with a fraction
+/// ("44260.6041666667") carries a time too, rounded to the nearest second.
+///
+/// Returns the datetime and whether the input had a time; a date alone gives 00:00:00 and
+/// `false`.
+pub fn datetime(s: &str) -> Result<(NaiveDateTime, bool), DateError> {
+    let t = text_cow(s);
+    let t = t.as_ref();
+    if t.is_empty() {
+        return Err(DateError::Empty);
+    }
+    if let Some(result) = parse_serial(t) {
+        return result;
+    }
+    let mut scan = Scan { rest: t };
+    let date = parse_date_part(&mut scan, t)?;
+    let after_t = scan.eat("T") || scan.eat("t");
+    scan.spaces();
+    if scan.rest.is_empty() {
+        return if after_t {
+            Err(unrecognised(t))
+        } else {
+            Ok((date.and_time(NaiveTime::MIN), false))
+        };
+    }
+    let time = parse_time(&mut scan, t)?;
+    Ok((date.and_time(time), true))
+}
+
+fn unrecognised(t: &str) -> DateError {
+    DateError::Unrecognised(t.to_owned())
+}
+
+fn out_of_range(t: &str) -> DateError {
+    DateError::OutOfRange(t.to_owned())
+}
+
+/// Handles values made only of digits with an optional fraction: an Excel serial, or the compact
+/// form "20210305" (eight digits can never be a serial in range). `None` for anything else.
+fn parse_serial(t: &str) -> Option<Result<(NaiveDateTime, bool), DateError>> {
+    let (int, frac) = match t.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (t, None),
+    };
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !all_digits(int) || !frac.is_none_or(|f| !f.is_empty() && all_digits(f))
+    {
+        return None;
+    }
+    if frac.is_none() && int.len() == 8 {
+        return Some(
+            ymd(&int[..4], &int[4..6], &int[6..], t)
+                .map(|d| (d.and_time(NaiveTime::MIN), false)),
+        );
+    }
+    if int.len() > 7 {
+        return Some(Err(out_of_range(t)));
+    }
+    let has_time = frac.is_some_and(|f| f.bytes().any(|b| b != b'0'));
+    Some(
+        t.parse::<f64>()
+            .ok()
+            .and_then(excel_serial)
+            .map(|dt| (dt, has_time))
+            .ok_or_else(|| out_of_range(t)),
+    )
+}
+
+fn ymd(year: &str, month: &str, day: &str, t: &str) -> Result<NaiveDate, DateError> {
+    let n = |p: &str| p.parse::<u32>().map_err(|_| unrecognised(t));
+    let year = i32::try_from(n(year)?).map_err(|_| out_of_range(t))?;
+    NaiveDate::from_ymd_opt(year, n(month)?, n(day)?).ok_or_else(|| out_of_range(t))
+}
+
+/// A forward-only reader over normalised text (single ASCII spaces, half-width punctuation).
+struct Scan<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Scan<'a> {
+    fn eat(&mut self, prefix: &str) -> bool {
+        match self.rest.strip_prefix(prefix) {
+            Some(rest) => {
+                self.rest = rest;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn spaces(&mut self) {
+        self.rest = self.rest.trim_start_matches(' ');
+    }
+
+    fn digits(&mut self) -> &'a str {
+        let n = self.rest.bytes().take_while(u8::is_ascii_digit).count();
+        let (digits, rest) = self.rest.split_at(n);
+        self.rest = rest;
+        digits
+    }
+
+    /// A run of digits whose length is in `len`; anything else makes the value unrecognised.
+    fn number(&mut self, len: std::ops::RangeInclusive<usize>, t: &str) -> Result<&'a str, DateError> {
+        let d = self.digits();
+        if len.contains(&d.len()) {
+            Ok(d)
+        } else {
+            Err(unrecognised(t))
+        }
+    }
+
+    fn date_separator(&mut self) -> Option<&'static str> {
+        ["-", "/", "."].into_iter().find(|sep| self.eat(sep))
+    }
+
+    fn expect(&mut self, s: &str, t: &str) -> Result<(), DateError> {
+        if self.eat(s) {
+            Ok(())
+        } else {
+            Err(unrecognised(t))
+        }
+    }
+}
+
+fn parse_date_part(scan: &mut Scan<'_>, t: &str) -> Result<NaiveDate, DateError> {
+    let first = scan.digits();
+    match first.len() {
+        4 => {
+            scan.spaces();
+            if scan.eat("年") {
+                scan.spaces();
+                let month = scan.number(1..=2, t)?;
+                scan.spaces();
+                scan.expect("月", t)?;
+                scan.spaces();
+                let day = scan.number(1..=2, t)?;
+                let before_suffix = scan.rest;
+                scan.spaces();
+                if !(scan.eat("日") || scan.eat("号")) {
+                    scan.rest = before_suffix;
+                }
+                ymd(first, month, day, t)
+            } else if let Some(sep) = scan.date_separator() {
+                scan.spaces();
+                let month = scan.number(1..=2, t)?;
+                scan.spaces();
+                scan.expect(sep, t)?;
+                scan.spaces();
+                let day = scan.number(1..=2, t)?;
+                ymd(first, month, day, t)
+            } else {
+                Err(unrecognised(t))
+            }
+        }
+        8 => ymd(&first[..4], &first[4..6], &first[6..], t),
+        1 | 2 => {
+            scan.spaces();
+            let sep = scan.date_separator().ok_or_else(|| unrecognised(t))?;
+            scan.spaces();
+            let second = scan.number(1..=2, t)?;
+            scan.spaces();
+            scan.expect(sep, t)?;
+            scan.spaces();
+            let year = scan.number(4..=4, t)?;
+            let (a, b): (u32, u32) = (first.parse().unwrap_or(0), second.parse().unwrap_or(0));
+            match (a > 12, b > 12) {
+                (true, false) => ymd(year, second, first, t),
+                (false, true) => ymd(year, first, second, t),
+                (false, false) if a == b => ymd(year, first, second, t),
+                (false, false) if a == 0 || b == 0 => Err(out_of_range(t)),
+                (false, false) => Err(DateError::Ambiguous(t.to_owned())),
+                (true, true) => Err(out_of_range(t)),
+            }
+        }
+        _ => Err(unrecognised(t)),
+    }
+}
+
+/// How a 12-hour clock reading maps to 24 hours.
+#[derive(Clone, Copy)]
+enum Period {
+    /// 上午, 早上, 凌晨, AM.
+    Morning,
+    /// 中午: around noon, "中午1点" is 13:00.
+    Noon,
+    /// 下午, PM.
+    Afternoon,
+    /// 晚上, 傍晚: "晚上12点" could mean either midnight, so it is refused.
+    Evening,
+}
+
+impl Period {
+    fn hour(self, h: u32) -> Option<u32> {
+        match (self, h) {
+            (Self::Morning, 12) => Some(0),
+            (Self::Morning, 0..=11) => Some(h),
+            (Self::Noon, 11..=14) => Some(h),
+            (Self::Noon, 1..=3) => Some(h + 12),
+            (Self::Afternoon, 1..=11) => Some(h + 12),
+            (Self::Afternoon, 12..=23) => Some(h),
+            (Self::Evening, 5..=11) => Some(h + 12),
+            (Self::Evening, 17..=23) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+const PERIOD_PREFIXES: [(&str, Period); 8] = [
+    ("上午", Period::Morning),
+    ("早上", Period::Morning),
+    ("早晨", Period::Morning),
+    ("凌晨", Period::Morning),
+    ("中午", Period::Noon),
+    ("下午", Period::Afternoon),
+    ("晚上", Period::Evening),
+    ("傍晚", Period::Evening),
+];
+
+const PERIOD_SUFFIXES: [(&str, Period); 4] = [
+    ("am", Period::Morning),
+    ("a.m.", Period::Morning),
+    ("pm", Period::Afternoon),
+    ("p.m.", Period::Afternoon),
+];
+
+fn parse_time(scan: &mut Scan<'_>, t: &str) -> Result<NaiveTime, DateError> {
+    let mut period = PERIOD_PREFIXES
+        .iter()
+        .find(|(p, _)| scan.eat(p))
+        .map(|&(_, period)| period);
+    scan.spaces();
+    let hour = scan.number(1..=2, t)?;
+    let (mut minute, mut second) = ("0", "0");
+    if scan.eat(":") {
+        minute = scan.number(2..=2, t)?;
+        if scan.eat(":") {
+            second = scan.number(2..=2, t)?;
+            // Sub-second precision means nothing for a transfer; truncating keeps the date.
+            if scan.eat(".") {
+                scan.number(1..=9, t)?;
+            }
+        }
+    } else if scan.eat("时") || scan.eat("点") {
+        scan.spaces();
+        if scan.eat("半") {
+            minute = "30";
+        } else if !scan.eat("整") {
+            let m = scan.digits();
+            if !m.is_empty() {
+                if m.len() > 2 {
+                    return Err(unrecognised(t));
+                }
+                minute = m;
+                scan.spaces();
+                if scan.eat("分") {
+                    scan.spaces();
+                    let s = scan.digits();
+                    if !s.is_empty() {
+                        if s.len() > 2 {
+                            return Err(unrecognised(t));
+                        }
+                        second = s;
+                        scan.spaces();
+                        scan.eat("秒");
+                    }
+                }
+            }
+        }
+    } else {
+        return Err(unrecognised(t));
+    }
+    scan.spaces();
+    if period.is_none() {
+        if let Some(&(_, p)) = PERIOD_SUFFIXES
+            .iter()
+            .find(|(suffix, _)| scan.rest.eq_ignore_ascii_case(suffix))
+        {
+            period = Some(p);
+            scan.rest = "";
+        }
+    }
+    if !scan.rest.is_empty() {
+        return Err(unrecognised(t));
+    }
+    let n = |p: &str| p.parse::<u32>().map_err(|_| unrecognised(t));
+    let mut hour = n(hour)?;
+    if let Some(period) = period {
+        hour = period.hour(hour).ok_or_else(|| out_of_range(t))?;
+    }
+    NaiveTime::from_hms_opt(hour, n(minute)?, n(second)?).ok_or_else(|| out_of_range(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn dt(y: i32, m: u32, day: u32, h: u32, min: u32, s: u32) -> NaiveDateTime {
+        d(y, m, day).and_hms_opt(h, min, s).unwrap()
+    }
+
+    // --- text -----------------------------------------------------------------------------
+
+    #[test]
+    fn text_keeps_normal_values_borrowed() {
+        for s in ["", "ABC", "张三", "Zhang San", "上海 浦东", "a-b_c.d"] {
+            assert!(matches!(text_cow(s), Cow::Borrowed(b) if b == s), "{s:?}");
+        }
+        assert!(matches!(text_cow("  张三\u{3000}"), Cow::Borrowed("张三")));
+    }
+
+    #[test]
+    fn text_maps_full_width_ascii() {
+        assert_eq!(text("ＡＢＣ１２３！～"), "ABC123!~");
+        assert_eq!(text("ｚｈａｎｇ（张）"), "zhang(张)");
+        assert_eq!(text("张三"), "张三");
+        // Outside the U+FF01..=U+FF5E block nothing changes.
+        assert_eq!(text("｟｠￥"), "｟｠￥");
+    }
+
+    #[test]
+    fn text_collapses_and_trims_all_spaces() {
+        assert_eq!(text("\u{3000}张\u{3000}\u{3000}三 "), "张 三");
+        assert_eq!(text("a\u{a0}b\tc\r\nd"), "a b c d");
+        assert_eq!(text("\u{feff}Zhang\u{200b}San"), "Zhang San");
+        assert_eq!(text("a\u{2060}\u{180e} \u{2003}b"), "a b");
+        assert_eq!(text(" \t\n\u{3000}\u{200b}"), "");
+        assert_eq!(text("a  b"), "a b");
+        // Joiners spell words in some scripts.
+        assert_eq!(text("a\u{200c}b\u{200d}c"), "a\u{200c}b\u{200d}c");
+    }
+
+    #[test]
+    fn text_is_idempotent_on_samples() {
+        for s in ["  ａ\u{3000}\u{3000}ｂ ", "\u{feff}x\u{200b}", "张\t三", "Ｅ １２３"] {
+            let once = text(s);
+            assert_eq!(text(&once), once);
+            assert!(matches!(text_cow(&once), Cow::Borrowed(_)));
+        }
+    }
+
+    // --- document numbers -------------------------------------------------------------------
+
+    #[test]
+    fn document_number_forms() {
+        assert_eq!(document_number("e 1234 5678"), "E12345678");
+        assert_eq!(document_number("ｅ１２３４\u{3000}５６７８"), "E12345678");
+        assert_eq!(document_number(" g-1234-56 "), "G-1234-56");
+        assert_eq!(document_number("ｇ－１２"), "G-12");
+        assert_eq!(document_number("港澳 c1234"), "港澳C1234");
+        assert_eq!(document_number(""), "");
+        assert_eq!(document_number("E12345678"), "E12345678");
+    }
+
+    // --- phones -----------------------------------------------------------------------------
+
+    #[test]
+    fn phone_accepted_forms() {
+        let cases = [
+            ("13812345678", "+8613812345678"),
+            ("138 1234 5678", "+8613812345678"),
+            ("138-1234-5678", "+8613812345678"),
+            ("138.1234.5678", "+8613812345678"),
+            ("１３８１２３４５６７８", "+8613812345678"),
+            ("+86 138 1234 5678", "+8613812345678"),
+            ("＋８６ １３８－１２３４－５６７８", "+8613812345678"),
+            ("(+86) 138 1234 5678", "+8613812345678"),
+            ("（+86）13812345678", "+8613812345678"),
+            ("0086 138 1234 5678", "+8613812345678"),
+            ("86-13812345678", "+8613812345678"),
+            ("8613812345678", "+8613812345678"),
+            ("013812345678", "+8613812345678"),
+            ("138—1234—5678", "+8613812345678"),
+            ("021-6123 4567", "+862161234567"),
+            ("(021) 6123 4567", "+862161234567"),
+            ("010-61234567", "+861061234567"),
+            ("0755-2345678", "+867552345678"),
+            ("+86 (0)21 6123 4567", "+862161234567"),
+            ("86 21 6123 4567", "+862161234567"),
+            ("400-123-4567", "+864001234567"),
+            ("+1 (202) 555-0123", "+12025550123"),
+            ("001 202 555 0123", "+12025550123"),
+            ("+852 9123 4567", "+85291234567"),
+            ("+44 20 7946 0958", "+442079460958"),
+            ("+8613812345678", "+8613812345678"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(phone(input, "86").as_deref(), Ok(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn phone_other_default_countries() {
+        assert_eq!(phone("(202) 555-0123", "1").as_deref(), Ok("+12025550123"));
+        assert_eq!(phone("020 7946 0958", "44").as_deref(), Ok("+442079460958"));
+        assert_eq!(phone("06 1234 5678", "39").as_deref(), Ok("+390612345678"));
+        assert_eq!(phone("+86 138 1234 5678", "1").as_deref(), Ok("+8613812345678"));
+        assert_eq!(phone("13812345678", "+86").as_deref(), Ok("+8613812345678"));
+    }
+
+    #[test]
+    fn phone_errors() {
+        use PhoneError::*;
+        let cases = [
+            ("", Empty),
+            (" \u{3000} ", Empty),
+            ("021-6123 4567 转 801", Extension),
+            ("021-6123 4567 分机801", Extension),
+            ("021-6123 4567 ext. 801", Extension),
+            ("021-6123 4567 x801", Extension),
+            ("13812345678/13987654321", BadCharacter('/')),
+            ("138 1234 567a", BadCharacter('a')),
+            ("138+12345678", BadCharacter('+')),
+            ("++8613812345678", BadCharacter('+')),
+            ("13812345678，", BadCharacter(',')),
+            ("+0086 138 1234 5678", ZeroCountryCode),
+            ("000 86 138", ZeroCountryCode),
+            ("+86 12", TooShort { digits: 4 }),
+            ("+1 234", TooShort { digits: 4 }),
+            ("-", TooShort { digits: 0 }),
+            ("+1 234 567 890 123 456", TooLong { digits: 16 }),
+            ("1381234567", ChineseMobileLength { digits: 10 }),
+            ("138123456789", ChineseMobileLength { digits: 12 }),
+            ("+86 1381234567", ChineseMobileLength { digits: 10 }),
+            ("6123 4567", ChineseLandlineLength { digits: 8 }),
+            ("021-6123 45678 9", ChineseLandlineLength { digits: 12 }),
+        ];
+        for (input, want) in cases {
+            assert_eq!(phone(input, "86"), Err(want), "{input:?}");
+        }
+        for cc in ["", "0", "086", "1234", "8a"] {
+            assert_eq!(
+                phone("13812345678", cc),
+                Err(PhoneError::BadCountryCode(cc.to_owned()))
+            );
+        }
+    }
+
+    #[test]
+    fn phone_error_messages_explain_the_fix() {
+        let msg = PhoneError::TooShort { digits: 5 }.to_string();
+        assert!(msg.contains('5') && msg.contains("+86 138 1234 5678"), "{msg}");
+        let msg = PhoneError::BadCharacter('/').to_string();
+        assert!(msg.contains("'/'"), "{msg}");
+    }
+
+    #[test]
+    fn phone_is_idempotent_on_samples() {
+        for input in ["13812345678", "021-6123 4567", "+86 (0)21 6123 4567", "+1 202 555 0123"] {
+            let once = phone(input, "86").unwrap();
+            assert_eq!(phone(&once, "86").as_deref(), Ok(once.as_str()));
+            assert_eq!(phone(&once, "1").as_deref(), Ok(once.as_str()));
+        }
+    }
+
+    // --- dates ------------------------------------------------------------------------------
+
+    #[test]
+    fn date_accepted_forms() {
+        for input in [
+            "2021-03-05",
+            "2021/3/5",
+            "2021/03/05",
+            "2021.3.5",
+            "2021-3-5",
+            "2021 - 03 - 05",
+            "２０２１－０３－０５",
+            " 2021-03-05\u{3000}",
+            "2021年3月5日",
+            "2021年03月05号",
+            "2021 年 3 月 5 日",
+            "2021年3月5",
+            "20210305",
+            "44260",
+            "44260.0",
+            "44260.6041666667",
+            "2021-03-05T14:30:00",
+            "2021-03-05 14:30",
+            "2021/3/5 14:30:00",
+            "2021年3月5日 下午2:30",
+        ] {
+            assert_eq!(date(input), Ok(d(2021, 3, 5)), "{input:?}");
+        }
+        for input in ["25/12/2021", "25/12/2021", "12/25/2021", "25-12-2021", "25.12.2021"] {
+            assert_eq!(date(input), Ok(d(2021, 12, 25)), "{input:?}");
+        }
+        assert_eq!(date("5/13/2021"), Ok(d(2021, 5, 13)));
+        // Equal parts read the same either way round.
+        assert_eq!(date("07/07/2021"), Ok(d(2021, 7, 7)));
+    }
+
+    #[test]
+    fn date_excel_serials() {
+        assert_eq!(date("1"), Ok(d(1900, 1, 1)));
+        assert_eq!(date("59"), Ok(d(1900, 2, 28)));
+        assert_eq!(date("61"), Ok(d(1900, 3, 1)));
+        assert_eq!(date("25569"), Ok(d(1970, 1, 1)));
+        assert_eq!(date("44260"), Ok(d(2021, 3, 5)));
+        assert_eq!(date("2958465"), Ok(d(9999, 12, 31)));
+        assert_eq!(
+            excel_serial(44260.6041666667),
+            Some(dt(2021, 3, 5, 14, 30, 0))
+        );
+        assert_eq!(excel_serial(44260.5), Some(dt(2021, 3, 5, 12, 0, 0)));
+        assert_eq!(excel_serial(1.0), Some(dt(1900, 1, 1, 0, 0, 0)));
+        // Rounds to the nearest second, carrying into the next day.
+        assert_eq!(excel_serial(44260.999_999_99), Some(dt(2021, 3, 6, 0, 0, 0)));
+        for bad in [0.0, 0.4, -1.0, 60.0, 60.5, 2_958_466.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(excel_serial(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn date_errors() {
+        use DateError::*;
+        assert_eq!(date(""), Err(Empty));
+        assert_eq!(date(" \u{3000}"), Err(Empty));
+        for s in [
+            "03/05/2021",
+            "3/5/2021",
+            "03-05-2021",
+            "03.05.2021",
+            "3/5/2021 14:30",
+        ] {
+            assert_eq!(date(s), Err(Ambiguous(s.to_owned())), "{s:?}");
+        }
+        for s in [
+            "yesterday",
+            "2021-03",
+            "2021/03-05",
+            "21-03-05",
+            "03/05/21",
+            "2021-003-05",
+            "3月5日",
+            "2021年3月",
+            "2021-03-05T",
+            "2021-03-05 noon",
+            "2021-03-05 14",
+            "2021-03-05 14:3",
+            "2021-03-05 14:30 extra",
+            "2021-03-05T14:30:00Z",
+            "2021-03-0514:30",
+            "44260.",
+            ".5",
+            "-5",
+            "1e5",
+        ] {
+            assert_eq!(date(s), Err(Unrecognised(s.to_owned())), "{s:?}");
+        }
+        for s in [
+            "2021-02-29",
+            "2021-13-01",
+            "2021-00-10",
+            "2021年4月31日",
+            "20211305",
+            "13/13/2021",
+            "00/05/2021",
+            "0",
+            "60",
+            "2958466",
+            "12345678.5",
+            "123456789",
+            "2021-03-05 24:00",
+            "2021-03-05 14:60",
+            "2021-03-05 下午13:60",
+            "2021-03-05 上午13:00",
+            "2021-03-05 晚上12点",
+        ] {
+            assert_eq!(date(s), Err(OutOfRange(s.to_owned())), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ambiguous_message_names_both_readings() {
+        let msg = DateError::Ambiguous("03/05/2021".into()).to_string();
+        assert!(msg.contains("3 May 2021"), "{msg}");
+        assert!(msg.contains("5 March 2021"), "{msg}");
+        assert!(msg.contains("2021-03-05"), "{msg}");
+        assert!(msg.contains("2021-05-03"), "{msg}");
+        let msg = DateError::Ambiguous("??".into()).to_string();
+        assert!(msg.contains("2021-03-05"), "{msg}");
+    }
+
+    #[test]
+    fn datetime_accepted_forms() {
+        let at = |h, m, s| (dt(2021, 3, 5, h, m, s), true);
+        let cases = [
+            ("2021-03-05 14:30", at(14, 30, 0)),
+            ("2021-03-05 14:30:15", at(14, 30, 15)),
+            ("2021-03-05 14:30:15.999", at(14, 30, 15)),
+            ("2021-03-05T14:30:00", at(14, 30, 0)),
+            ("2021-03-05t14:30", at(14, 30, 0)),
+            ("2021-03-05 9:05", at(9, 5, 0)),
+            ("2021-03-05 １４：３０", at(14, 30, 0)),
+            ("2021年3月5日14时30分", at(14, 30, 0)),
+            ("2021年3月5日 14时30分15秒", at(14, 30, 15)),
+            ("2021年3月5日14点", at(14, 0, 0)),
+            ("2021年3月5日14点整", at(14, 0, 0)),
+            ("2021年3月5日14点半", at(14, 30, 0)),
+            ("2021年3月5日14点30", at(14, 30, 0)),
+            ("2021年3月5日下午2:30", at(14, 30, 0)),
+            ("2021-03-05 下午2:30", at(14, 30, 0)),
+            ("2021-03-05 下午 2点30分", at(14, 30, 0)),
+            ("2021-03-05 下午12:10", at(12, 10, 0)),
+            ("2021-03-05 上午9:15", at(9, 15, 0)),
+            ("2021-03-05 上午12:15", at(0, 15, 0)),
+            ("2021-03-05 凌晨3点", at(3, 0, 0)),
+            ("2021-03-05 中午12点", at(12, 0, 0)),
+            ("2021-03-05 中午1点", at(13, 0, 0)),
+            ("2021-03-05 晚上8点", at(20, 0, 0)),
+            ("2021-03-05 2:30 PM", at(14, 30, 0)),
+            ("2021-03-05 2:30pm", at(14, 30, 0)),
+            ("2021-03-05 12:30 a.m.", at(0, 30, 0)),
+            ("20210305 14:30", at(14, 30, 0)),
+            ("15/03/2021 14:30", (dt(2021, 3, 15, 14, 30, 0), true)),
+            ("44260.6041666667", at(14, 30, 0)),
+            ("44260.5", at(12, 0, 0)),
+            ("2021-03-05", (dt(2021, 3, 5, 0, 0, 0), false)),
+            ("44260", (dt(2021, 3, 5, 0, 0, 0), false)),
+            ("44260.000", (dt(2021, 3, 5, 0, 0, 0), false)),
+            ("2021-03-05 00:00:00", at(0, 0, 0)),
+        ];
+        for (input, want) in cases {
+            assert_eq!(datetime(input), Ok(want), "{input:?}");
+        }
+    }
+
+    #[test]
+    fn datetime_errors() {
+        use DateError::*;
+        assert_eq!(datetime(""), Err(Empty));
+        assert_eq!(datetime("14:30"), Err(Unrecognised("14:30".into())));
+        assert_eq!(
+            datetime("03/05/2021 14:30"),
+            Err(Ambiguous("03/05/2021 14:30".into()))
+        );
+        assert_eq!(
+            datetime("2021-03-05 25:00"),
+            Err(OutOfRange("2021-03-05 25:00".into()))
+        );
+        assert_eq!(
+            datetime("2021-03-05 下午0点"),
+            Err(OutOfRange("2021-03-05 下午0点".into()))
+        );
+    }
+
+    #[test]
+    fn dates_round_trip_through_their_display() {
+        for input in ["2021年3月5日", "44260", "15/03/2021", "2021-03-05 下午2:30"] {
+            let once = date(input).unwrap();
+            assert_eq!(date(&once.to_string()), Ok(once));
+            let (once, _) = datetime(input).unwrap();
+            let shown = once.format("%Y-%m-%d %H:%M:%S").to_string();
+            assert_eq!(datetime(&shown), Ok((once, true)));
+        }
+    }
+}

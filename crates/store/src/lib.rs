@@ -1,0 +1,25 @@
+//! Storage for closedloop: one diesel code path over SQLite (the embedded default) and
+//! PostgreSQL (the multi-instance deployment).
+//!
+//! - [`url`]: which backend a `--database-url` names, refusing anything ambiguous;
+//! - [`connection`]: the multi-backend connection, its pool and per-connection durability
+//!   settings;
+//! - [`migrate`]: per-backend migrations embedded in the binary;
+//! - [`schema`] / [`models`]: the tables, identical on both backends;
+//! - [`intake`]: the all-or-nothing, idempotent import of validated manifest rows;
+//! - [`query`]: counts and traveler listings;
+//! - [`testing`]: a fresh database per test on either backend.
+
+pub mod connection;
+pub mod error;
+pub mod intake;
+pub mod migrate;
+pub mod models;
+pub mod query;
+pub mod schema;
+pub mod testing;
+pub mod url;
+
+pub use connection::{Backend, DbConnection, Store};
+pub use error::StoreError;
+pub use url::DatabaseUrl;

@@ -1,0 +1,4 @@
+DROP TABLE travelers;
+DROP TABLE imports;
+DROP TABLE arrivals;
+DROP TABLE ports;

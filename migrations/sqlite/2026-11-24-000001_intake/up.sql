@@ -1,0 +1,58 @@
+-- Ports, arrivals, imports and travelers: what manifest intake stores.
+CREATE TABLE ports (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE,
+    name_zh TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    lat DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL
+);
+
+CREATE TABLE arrivals (
+    id INTEGER PRIMARY KEY,
+    transport_no TEXT NOT NULL,
+    port_id BIGINT NOT NULL REFERENCES ports (id),
+    service_date DATE NOT NULL,
+    scheduled_at TIMESTAMP NOT NULL,
+    actual_at TIMESTAMP,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (transport_no, port_id, service_date)
+);
+
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    format TEXT NOT NULL,
+    rows_total BIGINT NOT NULL,
+    rows_imported BIGINT NOT NULL,
+    rows_unchanged BIGINT NOT NULL,
+    rows_rejected BIGINT NOT NULL,
+    imported_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE travelers (
+    id INTEGER PRIMARY KEY,
+    arrival_id BIGINT NOT NULL REFERENCES arrivals (id),
+    full_name TEXT NOT NULL,
+    sex TEXT NOT NULL,
+    birth_date DATE,
+    nationality TEXT NOT NULL,
+    document_type TEXT NOT NULL,
+    document_number TEXT NOT NULL,
+    phone TEXT,
+    language TEXT,
+    health TEXT NOT NULL,
+    special_needs TEXT NOT NULL,
+    destination_kind TEXT NOT NULL,
+    destination_address TEXT,
+    family_group TEXT,
+    notes TEXT,
+    import_id BIGINT NOT NULL REFERENCES imports (id),
+    source_row BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    UNIQUE (nationality, document_type, document_number)
+);
+
+CREATE INDEX travelers_arrival_id ON travelers (arrival_id);
+CREATE INDEX travelers_document_number ON travelers (document_number);
