@@ -96,7 +96,7 @@ mod tests {
     const BOOK: &str = r#"
         [[policy]]
         version = "2021-06 14+7"
-        effective_from = 2021-06-01
+        effective_from = "2021-06-01"
         hotel_days = 14
         home_days = 7
         seat_factor = 2.0
@@ -105,7 +105,7 @@ mod tests {
 
         [[policy]]
         version = "2020-03 14+0"
-        effective_from = 2020-03-01
+        effective_from = "2020-03-01"
         hotel_days = 14
         home_days = 0
         seat_factor = 1.0

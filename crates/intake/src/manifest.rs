@@ -275,7 +275,7 @@ impl<'a> SheetContext<'a> {
             };
         }
 
-        let name = self.text(row, Field::Name).map(Cow::into_owned);
+        let name = self.text(row, Field::Name).map(|n| person_name(&n));
         if name.is_none() {
             fail(Field::Name, Problem::Required);
         }
@@ -419,6 +419,19 @@ impl<'a> SheetContext<'a> {
         };
         Some(Arrival { transport: transport?, port_code: port?, scheduled_at: time?, actual_at: None })
     }
+}
+
+/// "王　伟" is 王伟: desks pad two-character Chinese names to align them; a space between two
+/// Chinese characters is never part of the name. Latin names keep their spaces.
+fn person_name(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let cjk = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD);
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| !(**c == ' ' && *i > 0 && cjk(chars[i - 1]) && chars.get(i + 1).is_some_and(|n| cjk(*n))))
+        .map(|(_, c)| *c)
+        .collect()
 }
 
 /// A date or date-time from any cell: Excel date cells and numbers are serials, text is parsed.

@@ -132,7 +132,12 @@ pub struct Grid {
 impl Grid {
     /// The number of columns of the widest row (or of the header for JSON lines).
     pub fn width(&self) -> usize {
-        let widest = self.rows.iter().map(|row| row.cells.len()).max().unwrap_or(0);
+        let widest = self
+            .rows
+            .iter()
+            .map(|row| row.cells.len())
+            .max()
+            .unwrap_or(0);
         widest.max(self.header.as_ref().map_or(0, Vec::len))
     }
 }
@@ -165,13 +170,17 @@ pub enum SourceError {
     },
     #[error("{file}: {message}")]
     Spreadsheet { file: String, message: String },
-    #[error("{file}, line {line}: {message}; each line must be one JSON object such as {{\"name\": \"张三\"}}")]
+    #[error(
+        "{file}, line {line}: {message}; each line must be one JSON object such as {{\"name\": \"张三\"}}"
+    )]
     Json {
         file: String,
         line: usize,
         message: String,
     },
-    #[error("{file}: the file has no data (no non-empty row in any sheet); check that the right file was chosen")]
+    #[error(
+        "{file}: the file has no data (no non-empty row in any sheet); check that the right file was chosen"
+    )]
     Empty { file: String },
 }
 
@@ -184,9 +193,10 @@ pub fn read_path(path: &Path) -> Result<Vec<Grid>, SourceError> {
         path: path.to_owned(),
         source,
     })?;
-    let file = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned());
+    let file = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    );
     let extension = path
         .extension()
         .and_then(|extension| extension.to_str())
@@ -226,11 +236,10 @@ pub fn read_path(path: &Path) -> Result<Vec<Grid>, SourceError> {
                     path: path.to_owned(),
                 });
             }
-            let decoded = decode(&file, &bytes)?;
-            if decoded.text.trim_start().starts_with(['{', '[']) {
-                parse_jsonl(&file, &decoded).map(|grid| vec![grid])
+            if starts_like_json(&file, &bytes)? {
+                read_jsonl_bytes(&file, &bytes).map(|grid| vec![grid])
             } else {
-                parse_csv(&file, &decoded).map(|grid| vec![grid])
+                read_csv_bytes(&file, &bytes).map(|grid| vec![grid])
             }
         }
     }
@@ -260,12 +269,23 @@ fn looks_like_html(bytes: &[u8]) -> bool {
         || head.starts_with("<?xml")
 }
 
+fn starts_like_json(file: &str, bytes: &[u8]) -> Result<bool, SourceError> {
+    let starts = |text: &[u8]| {
+        let text = text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text);
+        let first = text.iter().find(|byte| !byte.is_ascii_whitespace());
+        matches!(first, Some(b'{' | b'['))
+    };
+    if has_utf16_bom(bytes) {
+        Ok(starts(decode(file, bytes)?.text.as_bytes()))
+    } else {
+        Ok(starts(bytes))
+    }
+}
+
 /// Text in any of the encodings we read has no NUL byte, except UTF-16 which announces itself
 /// with a BOM.
 fn looks_like_text(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0xFF, 0xFE])
-        || bytes.starts_with(&[0xFE, 0xFF])
-        || !bytes[..bytes.len().min(8192)].contains(&0)
+    has_utf16_bom(bytes) || !bytes[..bytes.len().min(8192)].contains(&0)
 }
 
 /// Read a workbook held in memory: one [`Grid`] per non-empty sheet (see [`read_path`]).
@@ -497,29 +517,55 @@ fn count_newlines(bytes: &[u8]) -> usize {
 /// Read a CSV (or TSV, or semicolon-separated) file held in memory. Every cell is
 /// [`Cell::Text`] or [`Cell::Empty`]; rows keep the line number where their record starts.
 pub fn read_csv_bytes(name: &str, bytes: &[u8]) -> Result<Grid, SourceError> {
+    // Most files are UTF-8: parse the bytes directly so that UTF-8 is validated only once, per
+    // record, and fall back to full decoding at the first record that is not UTF-8.
+    let utf8_body = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => Some(rest),
+        None if has_utf16_bom(bytes) => None,
+        None => Some(bytes),
+    };
+    if let Some(body) = utf8_body
+        && let Some(grid) = parse_csv(name, body, "UTF-8")?
+    {
+        return Ok(grid);
+    }
     let decoded = decode(name, bytes)?;
-    parse_csv(name, &decoded)
+    parse_csv(name, decoded.text.as_bytes(), decoded.encoding)?.ok_or_else(|| {
+        SourceError::Encoding {
+            file: name.to_owned(),
+            line: 1,
+            message: "the text could not be decoded; re-save the file as \"CSV UTF-8\"".to_owned(),
+        }
+    })
 }
 
-fn parse_csv(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
-    let text: &str = &decoded.text;
-    let bytes = text.as_bytes();
+fn has_utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// Parse `bytes` as CSV; `Ok(None)` if some record is not valid UTF-8.
+fn parse_csv(
+    name: &str,
+    bytes: &[u8],
+    encoding: &'static str,
+) -> Result<Option<Grid>, SourceError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .delimiter(detect_delimiter(text))
+        .delimiter(detect_delimiter(bytes))
         .from_reader(bytes);
 
     let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
+    let mut record = csv::StringRecord::new();
     // Line numbers are derived from byte offsets rather than csv's own line counter, which does
     // not account for the blank lines it skips between records.
     let (mut line, mut scanned) = (1, 0);
     loop {
         let start_byte = reader.position().byte() as usize;
-        match reader.read_byte_record(&mut record) {
+        match reader.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
+            Err(err) if matches!(err.kind(), csv::ErrorKind::Utf8 { .. }) => return Ok(None),
             Err(err) => {
                 return Err(SourceError::Csv {
                     file: name.to_owned(),
@@ -535,16 +581,16 @@ fn parse_csv(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
         line += count_newlines(&bytes[scanned..start]);
         scanned = start;
 
-        let mut cells = Vec::with_capacity(record.len());
-        for field in &record {
-            cells.push(if field.is_empty() {
-                Cell::Empty
-            } else {
-                // The whole text is valid UTF-8 and fields are split at ASCII bytes, so nothing
-                // is ever replaced here; this only spares an error path that cannot happen.
-                Cell::Text(String::from_utf8_lossy(field).into_owned())
-            });
-        }
+        let cells = record
+            .iter()
+            .map(|field| {
+                if field.is_empty() {
+                    Cell::Empty
+                } else {
+                    Cell::Text(field.to_owned())
+                }
+            })
+            .collect();
         if let Some(row) = finish_row(line, cells) {
             rows.push(row);
         }
@@ -554,13 +600,13 @@ fn parse_csv(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
             file: name.to_owned(),
         });
     }
-    Ok(Grid {
+    Ok(Some(Grid {
         name: name.to_owned(),
         rows,
         header: None,
         format: Format::Csv,
-        encoding: decoded.encoding,
-    })
+        encoding,
+    }))
 }
 
 /// Pick the delimiter whose count per record is most consistent over the first records.
@@ -568,7 +614,7 @@ fn parse_csv(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
 /// The largest count alone would be fooled by unquoted commas in a semicolon file (Excel only
 /// quotes fields holding the delimiter); title rows and key-value blocks above the header have
 /// few or no delimiters, which consistency tolerates.
-fn detect_delimiter(text: &str) -> u8 {
+fn detect_delimiter(bytes: &[u8]) -> u8 {
     const CANDIDATES: [u8; 3] = [b',', b';', b'\t'];
     const SAMPLE_RECORDS: usize = 50;
 
@@ -576,7 +622,7 @@ fn detect_delimiter(text: &str) -> u8 {
     let mut current = [0; 3];
     let mut in_quotes = false;
     let mut blank = true;
-    for &byte in text.as_bytes() {
+    for &byte in bytes {
         match byte {
             b'"' => {
                 in_quotes = !in_quotes;
@@ -647,12 +693,11 @@ fn parse_jsonl(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
         if line.is_empty() {
             continue;
         }
-        let object: JsonObject =
-            serde_json::from_str(line).map_err(|err| SourceError::Json {
-                file: name.to_owned(),
-                line: line_number,
-                message: json_message(&err),
-            })?;
+        let object: JsonObject = serde_json::from_str(line).map_err(|err| SourceError::Json {
+            file: name.to_owned(),
+            line: line_number,
+            message: json_message(&err),
+        })?;
         let mut cells = vec![Cell::Empty; header.len()];
         for (key, value) in object.0 {
             let column = match column_of.get(&key) {
@@ -714,7 +759,10 @@ fn cell_from_json(value: serde_json::Value) -> Cell {
         Value::Bool(value) => Cell::Bool(value),
         Value::Number(number) => {
             let exact = number.as_u64().map(|n| n <= MAX_EXACT).unwrap_or(true)
-                && number.as_i64().map(|n| n.unsigned_abs() <= MAX_EXACT).unwrap_or(true);
+                && number
+                    .as_i64()
+                    .map(|n| n.unsigned_abs() <= MAX_EXACT)
+                    .unwrap_or(true);
             match number.as_f64() {
                 Some(float) if exact => Cell::Number(float),
                 _ => Cell::Text(number.to_string()),

@@ -59,13 +59,18 @@ const INSERT_CHUNK: usize = 1_000;
 const LOOKUP_CHUNK: usize = 1_000;
 
 impl Store {
-    pub fn import(&self, req: &ImportRequest) -> Result<ImportOutcome, StoreError> {
+    /// Imports in one transaction; `progress` hears how many rows are stored so far.
+    pub fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(usize)) -> Result<ImportOutcome, StoreError> {
         let mut conn = self.conn()?;
-        conn.transaction(|conn| import_in(conn, req))
+        conn.transaction(|conn| import_in(conn, req, progress))
     }
 }
 
-fn import_in(conn: &mut DbConnection, req: &ImportRequest) -> Result<ImportOutcome, StoreError> {
+fn import_in(
+    conn: &mut DbConnection,
+    req: &ImportRequest,
+    progress: &mut dyn FnMut(usize),
+) -> Result<ImportOutcome, StoreError> {
     let now = Utc::now().naive_utc();
     let mut out = ImportOutcome::default();
 
@@ -148,6 +153,7 @@ fn import_in(conn: &mut DbConnection, req: &ImportRequest) -> Result<ImportOutco
             DbConnection::Sqlite(c) => diesel::insert_into(travelers::table).values(&rows).execute(c)?,
             DbConnection::Pg(c) => diesel::insert_into(travelers::table).values(&rows).execute(c)?,
         };
+        progress(out.inserted);
     }
     Ok(out)
 }

@@ -1,0 +1,104 @@
+//! The command line: one sub-module per command.
+
+mod bench;
+mod db;
+mod demo;
+mod import;
+mod stats;
+mod travelers;
+
+use crate::config::Config;
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use closedloop_domain::Lang;
+use closedloop_store::Store;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// closedloop — dispatcher for the closed-loop transfer of inbound travelers
+/// (闭环转运调度): manifests, arrivals, travelers; batches, routes and custody hand-overs to come.
+#[derive(Debug, Parser)]
+#[command(name = "closedloop", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// Database: postgres://user:password@host/db for PostgreSQL, otherwise a SQLite file path
+    /// (sqlite:// prefix allowed). Default: the embedded SQLite file in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Configuration file. Default: config/closedloop.toml if present, else built-in settings.
+    #[arg(long, env = "CLOSEDLOOP_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Language of messages and tables: en or zh-CN. Default: from LANG.
+    #[arg(long, env = "CLOSEDLOOP_LANG", global = true)]
+    pub lang: Option<Lang>,
+    /// More log output on stderr (-v info, -vv debug); CLOSEDLOOP_LOG takes a tracing filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Database schema: apply migrations, show status.
+    #[command(subcommand)]
+    Db(db::DbCommand),
+    /// Import a manifest (CSV in UTF-8 or GB18030, XLSX, JSON lines): all rows or none.
+    Import(import::ImportArgs),
+    /// Counts of travelers and arrivals, by destination and by health status.
+    Stats(stats::StatsArgs),
+    /// Stored travelers.
+    #[command(subcommand)]
+    Travelers(travelers::TravelersCommand),
+    /// Benchmarks that print a table.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
+    /// Demonstration: import the sample manifests into a fresh database and show the result.
+    Demo(demo::DemoArgs),
+}
+
+/// What every command needs: settings, language, and the database it was pointed at.
+pub struct Ctx {
+    pub config: Config,
+    pub lang: Lang,
+    pub database_url: Option<String>,
+}
+
+impl Ctx {
+    /// Opens the database, applies pending migrations and loads the configured ports.
+    pub fn store(&self) -> Result<Store> {
+        let url = self.config.database_url(self.database_url.as_deref())?;
+        tracing::info!(database = %url, "opening");
+        let store = Store::open(&url)?;
+        store.sync_ports(&self.config.ports.ports)?;
+        Ok(store)
+    }
+
+    pub fn t<'a>(&self, en: &'a str, zh: &'a str) -> &'a str {
+        self.lang.pick(en, zh)
+    }
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let lang = cli.global.lang.unwrap_or_else(|| {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_default();
+        Lang::from_locale(&locale)
+    });
+    let ctx = Ctx { config: Config::load(cli.global.config.as_deref())?, lang, database_url: cli.global.database_url };
+    match cli.command {
+        Command::Db(c) => db::run(&ctx, c),
+        Command::Import(a) => import::run(&ctx, &a),
+        Command::Stats(a) => stats::run(&ctx, &a),
+        Command::Travelers(c) => travelers::run(&ctx, c),
+        Command::Bench(c) => bench::run(&ctx, c),
+        Command::Demo(a) => demo::run(&ctx, &a),
+    }
+}

@@ -1,0 +1,103 @@
+use super::Ctx;
+use crate::output::{mask_name, mask_phone, table};
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use closedloop_domain::traveler::mask;
+use closedloop_store::query::TravelerRecord;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum TravelersCommand {
+    /// List travelers. Names, document numbers, phones, birth dates, addresses and health are
+    /// masked unless --reveal is given.
+    List(ListArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only travelers of this flight or train number.
+    #[arg(long, value_name = "FLIGHT")]
+    pub arrival: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    /// Show personal data unmasked (for roles that need it).
+    #[arg(long)]
+    pub reveal: bool,
+}
+
+pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
+    let TravelersCommand::List(args) = cmd;
+    let transport = args
+        .arrival
+        .as_deref()
+        .map(closedloop_domain::arrival::TransportNumber::parse)
+        .transpose()?;
+    let mut records = ctx.store()?.travelers(transport.as_ref().map(|t| t.as_str()))?;
+    if !args.reveal {
+        records.iter_mut().for_each(mask_record);
+    }
+    match args.format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
+        ListFormat::Csv => {
+            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            for r in &records {
+                w.serialize(r)?;
+            }
+            w.flush()?;
+        }
+        ListFormat::Table => {
+            let header = [
+                ctx.t("arrival", "航班/车次"),
+                ctx.t("date", "日期"),
+                ctx.t("port", "口岸"),
+                ctx.t("name", "姓名"),
+                ctx.t("sex", "性别"),
+                ctx.t("nationality", "国籍"),
+                ctx.t("document", "证件号码"),
+                ctx.t("phone", "电话"),
+                ctx.t("health", "健康状况"),
+                ctx.t("destination", "去向"),
+                ctx.t("needs", "特殊需求"),
+            ];
+            let rows: Vec<Vec<String>> = records
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.transport_no.clone(),
+                        r.service_date.to_string(),
+                        r.port_code.clone(),
+                        r.full_name.clone(),
+                        r.sex.clone(),
+                        r.nationality.clone(),
+                        r.document_number.clone(),
+                        r.phone.clone().unwrap_or_default(),
+                        r.health.clone(),
+                        r.destination_kind.clone(),
+                        r.special_needs.clone(),
+                    ]
+                })
+                .collect();
+            print!("{}", table(&header, &rows));
+            eprintln!("{} {}", records.len(), ctx.t("traveler(s)", "名旅客"));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Personal data is masked by default in every output format.
+fn mask_record(r: &mut TravelerRecord) {
+    r.full_name = mask_name(&r.full_name);
+    r.document_number = mask(&r.document_number);
+    r.phone = r.phone.as_deref().map(mask_phone);
+    r.birth_date = None;
+    r.destination_address = r.destination_address.as_ref().map(|_| "***".to_string());
+    r.health = "***".into();
+    r.notes = r.notes.as_ref().map(|_| "***".to_string());
+}
