@@ -54,14 +54,15 @@ impl Config {
         };
         let text = std::fs::read_to_string(&path)
             .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        let file: FileConfig =
-            toml::from_str(&text).with_context(|| format!("configuration file {}", path.display()))?;
+        let file: FileConfig = toml::from_str(&text)
+            .with_context(|| format!("configuration file {}", path.display()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let read = |p: Option<PathBuf>, builtin: &'static str| -> Result<String> {
             match p {
                 Some(p) => {
                     let full = dir.join(&p);
-                    std::fs::read_to_string(&full).with_context(|| format!("cannot read {}", full.display()))
+                    std::fs::read_to_string(&full)
+                        .with_context(|| format!("cannot read {}", full.display()))
                 }
                 None => Ok(builtin.to_string()),
             }
@@ -72,7 +73,9 @@ impl Config {
             .with_context(|| format!("policy file named in {}", path.display()))?;
         let code = file.default_country_code.unwrap_or_else(|| "86".into());
         anyhow::ensure!(
-            (1..=3).contains(&code.len()) && code.chars().all(|c| c.is_ascii_digit()) && !code.starts_with('0'),
+            (1..=3).contains(&code.len())
+                && code.chars().all(|c| c.is_ascii_digit())
+                && !code.starts_with('0'),
             "{}: default_country_code {code:?} must be a calling code such as \"86\"",
             path.display()
         );
@@ -103,7 +106,12 @@ mod tests {
 
     #[test]
     fn built_in_defaults_parse() {
-        assert!(PortDirectory::from_toml(BUILTIN_PORTS).unwrap().find("PVG").is_some());
+        assert!(
+            PortDirectory::from_toml(BUILTIN_PORTS)
+                .unwrap()
+                .find("PVG")
+                .is_some()
+        );
         assert!(PolicyBook::from_toml(BUILTIN_POLICY).is_ok());
     }
 }

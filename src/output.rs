@@ -23,8 +23,14 @@ pub fn progress_bar(len: Option<u64>, message: &str) -> ProgressBar {
 fn width(s: &str) -> usize {
     s.chars()
         .map(|c| match c as u32 {
-            0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD => 2,
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6
+            | 0x20000..=0x3FFFD => 2,
             _ => 1,
         })
         .sum()
@@ -81,7 +87,11 @@ pub fn mask_name(name: &str) -> String {
 pub fn mask_phone(phone: &str) -> String {
     let n = phone.chars().count();
     let keep_head = if phone.starts_with("+86") { 3 } else { 1 };
-    phone.chars().enumerate().map(|(i, c)| if i < keep_head || i + 4 >= n { c } else { '*' }).collect()
+    phone
+        .chars()
+        .enumerate()
+        .map(|(i, c)| if i < keep_head || i + 4 >= n { c } else { '*' })
+        .collect()
 }
 
 #[cfg(test)]

@@ -47,7 +47,12 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         let (summary, ok) = import_quiet(ctx, &store, &csv, false)?;
         let secs = start.elapsed().as_secs_f64();
         if !ok || summary.imported != args.rows {
-            bail!("benchmark import failed: {} of {} rows imported; {:?}", summary.imported, args.rows, summary.errors.first());
+            bail!(
+                "benchmark import failed: {} of {} rows imported; {:?}",
+                summary.imported,
+                args.rows,
+                summary.errors.first()
+            );
         }
         ours.push(secs);
     }
@@ -59,7 +64,12 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
             .arg(&db)
             .args([".mode csv", &format!(".import {} manifest", csv.display())])
             .status()
-            .with_context(|| format!("cannot run {:?}: install the sqlite3 shell (Debian: apt-get install sqlite3)", args.sqlite3))?;
+            .with_context(|| {
+                format!(
+                    "cannot run {:?}: install the sqlite3 shell (Debian: apt-get install sqlite3)",
+                    args.sqlite3
+                )
+            })?;
         theirs.push(start.elapsed().as_secs_f64());
         if !status.success() {
             bail!("{} .import failed ({status})", args.sqlite3);
@@ -68,10 +78,21 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
     }
     let (o, t) = (median(&mut ours), median(&mut theirs));
     let rows = vec![
-        vec!["closedloop import".to_string(), format!("{o:.3}"), format!("{:.0}", args.rows as f64 / o)],
-        vec!["sqlite3 .import".to_string(), format!("{t:.3}"), format!("{:.0}", args.rows as f64 / t)],
+        vec![
+            "closedloop import".to_string(),
+            format!("{o:.3}"),
+            format!("{:.0}", args.rows as f64 / o),
+        ],
+        vec![
+            "sqlite3 .import".to_string(),
+            format!("{t:.3}"),
+            format!("{:.0}", args.rows as f64 / t),
+        ],
     ];
-    let mut out = format!("bench import: {} rows, median of {runs} run(s), fresh SQLite file each run\n", args.rows);
+    let mut out = format!(
+        "bench import: {} rows, median of {runs} run(s), fresh SQLite file each run\n",
+        args.rows
+    );
     out.push_str(&table(&["import", "seconds", "rows/s"], &rows));
     let _ = writeln!(out, "ratio closedloop / sqlite3: {:.2}", o / t);
     print!("{out}");
@@ -79,8 +100,14 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
 }
 
 fn check_count(sqlite3: &str, db: &Path, rows: usize) -> Result<()> {
-    let out = Command::new(sqlite3).arg(db).arg("SELECT count(*) FROM manifest").output()?;
-    let n: usize = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+    let out = Command::new(sqlite3)
+        .arg(db)
+        .arg("SELECT count(*) FROM manifest")
+        .output()?;
+    let n: usize = String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(0);
     anyhow::ensure!(n == rows, "sqlite3 imported {n} rows, expected {rows}");
     Ok(())
 }
@@ -92,7 +119,9 @@ fn median(v: &mut [f64]) -> f64 {
 
 /// A desk-like manifest: Chinese headers, 500 travelers per flight, every field filled.
 pub fn generate_manifest(rows: usize) -> String {
-    const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙"];
+    const SURNAMES: [&str; 12] = [
+        "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙",
+    ];
     const GIVEN: [&str; 10] = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "杰"];
     const NATIONS: [&str; 6] = ["中国", "CHN", "美国", "GBR", "日本", "KOR"];
     const HEALTH: [&str; 4] = ["正常", "正常", "正常", "密接"];
@@ -101,7 +130,11 @@ pub fn generate_manifest(rows: usize) -> String {
     s.push_str("姓名,性别,国籍,证件类型,证件号码,出生日期,联系电话,航班号,入境口岸,抵达时间,目的地类型,目的地地址,健康状况,备注\n");
     for i in 0..rows {
         let flight = i / 500;
-        let dest = if i % 5 == 0 { ("居家隔离", "上海市黄浦区南京东路100号") } else { ("集中隔离", "") };
+        let dest = if i % 5 == 0 {
+            ("居家隔离", "上海市黄浦区南京东路100号")
+        } else {
+            ("集中隔离", "")
+        };
         let _ = writeln!(
             s,
             "{}{}{},{},{},护照,E{:08},{}-{:02}-{:02},138{:08},MU{},{},2021-03-{:02} {:02}:30,{},{},{},{}",
@@ -122,7 +155,11 @@ pub fn generate_manifest(rows: usize) -> String {
             dest.0,
             dest.1,
             HEALTH[i % 4],
-            if i % 50 == 0 { "老人，需陪同" } else { "" },
+            if i % 50 == 0 {
+                "老人，需陪同"
+            } else {
+                ""
+            },
         );
     }
     s

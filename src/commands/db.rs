@@ -20,7 +20,11 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
             let applied = store.migrate()?;
             store.sync_ports(&ctx.config.ports.ports)?;
             if applied.is_empty() {
-                println!("{} ({}, {url})", ctx.t("database is up to date", "数据库已是最新"), store.backend().name());
+                println!(
+                    "{} ({}, {url})",
+                    ctx.t("database is up to date", "数据库已是最新"),
+                    store.backend().name()
+                );
             } else {
                 println!(
                     "{} {} ({}, {url}): {}",
@@ -36,7 +40,11 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
             println!("{}: {}", ctx.t("backend", "后端"), store.backend().name());
             println!("{}: {url}", ctx.t("database", "数据库"));
             println!("{}: {}", ctx.t("configuration", "配置"), ctx.config.source);
-            println!("{}: {}", ctx.t("applied migrations", "已应用的迁移"), applied.join(", "));
+            println!(
+                "{}: {}",
+                ctx.t("applied migrations", "已应用的迁移"),
+                applied.join(", ")
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -31,13 +31,26 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             DatabaseUrl::Sqlite(path)
         }
     };
-    let demo_ctx = Ctx { config: ctx.config.clone(), lang: ctx.lang, database_url: Some(url_string(&url)) };
+    let demo_ctx = Ctx {
+        config: ctx.config.clone(),
+        lang: ctx.lang,
+        database_url: Some(url_string(&url)),
+    };
     let store = Store::open(&url)?;
     store.sync_ports(&ctx.config.ports.ports)?;
-    println!("== closedloop demo — {} {url} ({})", ctx.t("database", "数据库"), store.backend().name());
+    println!(
+        "== closedloop demo — {} {url} ({})",
+        ctx.t("database", "数据库"),
+        store.backend().name()
+    );
 
     let mut files: Vec<PathBuf> = std::fs::read_dir(&args.manifests)
-        .with_context(|| format!("cannot read {}: run the demo from the repository root", args.manifests.display()))?
+        .with_context(|| {
+            format!(
+                "cannot read {}: run the demo from the repository root",
+                args.manifests.display()
+            )
+        })?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".rejected.csv"))
         .collect();
@@ -59,15 +72,31 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             for e in &s.errors {
                 println!("  {e}");
             }
-            println!("  {}", ctx.t("-> refused: nothing from this file was imported", "-> 已拒绝：此文件的数据均未导入"));
+            println!(
+                "  {}",
+                ctx.t(
+                    "-> refused: nothing from this file was imported",
+                    "-> 已拒绝：此文件的数据均未导入"
+                )
+            );
         }
     }
     println!("\n$ closedloop stats");
     super::stats::run(&demo_ctx, &StatsArgs { json: false })?;
-    println!("\n$ closedloop travelers list   ({})", ctx.t("personal data masked; --reveal shows it", "个人信息已遮蔽；--reveal 可显示"));
+    println!(
+        "\n$ closedloop travelers list   ({})",
+        ctx.t(
+            "personal data masked; --reveal shows it",
+            "个人信息已遮蔽；--reveal 可显示"
+        )
+    );
     super::travelers::run(
         &demo_ctx,
-        TravelersCommand::List(ListArgs { arrival: None, format: ListFormat::Table, reveal: false }),
+        TravelersCommand::List(ListArgs {
+            arrival: None,
+            format: ListFormat::Table,
+            reveal: false,
+        }),
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -59,7 +59,11 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
         }
         print_summary(ctx, &summary, ok);
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_summary(ctx: &Ctx, s: &Summary, ok: bool) {
@@ -90,13 +94,21 @@ fn print_summary(ctx: &Ctx, s: &Summary, ok: bool) {
         ),
     }
     if let Some(f) = &s.rejected_file {
-        println!("{}: {f}", ctx.t("rejected rows written to", "被拒绝的行已写入"));
+        println!(
+            "{}: {f}",
+            ctx.t("rejected rows written to", "被拒绝的行已写入")
+        );
     }
 }
 
 /// Reads, validates and stores one manifest. Returns the summary and whether it was accepted.
 pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summary, bool)> {
-    let transport = args.arrival.as_deref().map(TransportNumber::parse).transpose().context("--arrival")?;
+    let transport = args
+        .arrival
+        .as_deref()
+        .map(TransportNumber::parse)
+        .transpose()
+        .context("--arrival")?;
     let fallback_arrival = match &transport {
         Some(t) => {
             let found = store.arrivals_by_transport(t.as_str())?;
@@ -118,7 +130,8 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
         fallback_arrival,
     };
     let spinner = progress_bar(None, ctx.t("reading and checking", "读取并校验"));
-    let manifest = read_manifest(&args.file, &opts).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
+    let manifest =
+        read_manifest(&args.file, &opts).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
     spinner.finish_and_clear();
 
     let mut summary = Summary {
@@ -154,7 +167,10 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
         Ok(o) => o,
         Err(StoreError::Conflicts(conflicts)) => {
             summary.rejected = conflicts.len();
-            summary.errors = conflict_errors(&manifest, &conflicts).iter().map(|e| e.message(ctx.lang)).collect();
+            summary.errors = conflict_errors(&manifest, &conflicts)
+                .iter()
+                .map(|e| e.message(ctx.lang))
+                .collect();
             return Ok((summary, false));
         }
         Err(e) => return Err(e.into()),
@@ -164,10 +180,15 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
     summary.arrivals_created = outcome.arrivals_created;
     summary.rejected += outcome.conflicts.len();
     let conflicts = conflict_errors(&manifest, &outcome.conflicts);
-    summary.errors.extend(conflicts.iter().map(|e| e.message(ctx.lang)));
+    summary
+        .errors
+        .extend(conflicts.iter().map(|e| e.message(ctx.lang)));
     if summary.rejected > 0 {
         let path = rejected_path(&args.file);
-        let extra: Vec<(usize, String)> = conflicts.iter().map(|e| (e.row, e.problem.message(ctx.lang))).collect();
+        let extra: Vec<(usize, String)> = conflicts
+            .iter()
+            .map(|e| (e.row, e.problem.message(ctx.lang)))
+            .collect();
         write_rejected(&path, &manifest, &extra, ctx.lang)
             .with_context(|| format!("cannot write the rejected rows to {}", path.display()))?;
         summary.rejected_file = Some(path.display().to_string());
@@ -180,7 +201,8 @@ fn conflict_errors(manifest: &Manifest, conflicts: &[Conflict]) -> Vec<RowError>
         .header
         .iter()
         .find(|h| {
-            closedloop_intake::columns::Field::recognise(h) == Some(closedloop_intake::columns::Field::DocumentNumber)
+            closedloop_intake::columns::Field::recognise(h)
+                == Some(closedloop_intake::columns::Field::DocumentNumber)
         })
         .cloned()
         .unwrap_or_else(|| "document number".into());
@@ -200,7 +222,17 @@ fn conflict_errors(manifest: &Manifest, conflicts: &[Conflict]) -> Vec<RowError>
 }
 
 /// For `bench` and `demo`: import without printing.
-pub fn import_quiet(ctx: &Ctx, store: &Store, file: &Path, accept_valid: bool) -> Result<(Summary, bool)> {
-    let args = ImportArgs { file: file.to_path_buf(), accept_valid, arrival: None, json: false };
+pub fn import_quiet(
+    ctx: &Ctx,
+    store: &Store,
+    file: &Path,
+    accept_valid: bool,
+) -> Result<(Summary, bool)> {
+    let args = ImportArgs {
+        file: file.to_path_buf(),
+        accept_valid,
+        arrival: None,
+        json: false,
+    };
     import_file(ctx, store, &args)
 }

@@ -92,7 +92,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             .unwrap_or_default();
         Lang::from_locale(&locale)
     });
-    let ctx = Ctx { config: Config::load(cli.global.config.as_deref())?, lang, database_url: cli.global.database_url };
+    let ctx = Ctx {
+        config: Config::load(cli.global.config.as_deref())?,
+        lang,
+        database_url: cli.global.database_url,
+    };
     match cli.command {
         Command::Db(c) => db::run(&ctx, c),
         Command::Import(a) => import::run(&ctx, &a),

@@ -39,7 +39,9 @@ pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
         .as_deref()
         .map(closedloop_domain::arrival::TransportNumber::parse)
         .transpose()?;
-    let mut records = ctx.store()?.travelers(transport.as_ref().map(|t| t.as_str()))?;
+    let mut records = ctx
+        .store()?
+        .travelers(transport.as_ref().map(|t| t.as_str()))?;
     if !args.reveal {
         records.iter_mut().for_each(mask_record);
     }

@@ -18,7 +18,8 @@ impl TransportNumber {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let ok = (2..=16).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '/')
             && s.chars().any(|c| c.is_ascii_digit());
         if ok {
             Ok(TransportNumber(s))
@@ -88,7 +89,10 @@ mod tests {
 
     #[test]
     fn transport_numbers_are_canonical() {
-        assert_eq!(TransportNumber::parse(" ca 936 ").unwrap().as_str(), "CA936");
+        assert_eq!(
+            TransportNumber::parse(" ca 936 ").unwrap().as_str(),
+            "CA936"
+        );
         assert_eq!(TransportNumber::parse("G1234").unwrap().as_str(), "G1234");
         assert!(TransportNumber::parse("CA").is_err());
         assert!(TransportNumber::parse("航班936").is_err());

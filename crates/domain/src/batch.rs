@@ -1,8 +1,8 @@
 //! A batch (批次): one vehicle trip from a port, with its crew and ordered stops. Later issues
 //! plan and execute batches; this module owns what a batch is and which states it may pass.
 
-use crate::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use crate::DomainError;
+use crate::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
@@ -60,12 +60,16 @@ impl Batch {
             return Err(DomainError::Batch(format!("{id}: a batch needs a crew")));
         }
         if stops.is_empty() {
-            return Err(DomainError::Batch(format!("{id}: a batch needs at least one stop")));
+            return Err(DomainError::Batch(format!(
+                "{id}: a batch needs at least one stop"
+            )));
         }
         let mut seen = HashSet::new();
         for t in stops.iter().flat_map(|s| &s.travelers) {
             if !seen.insert(*t) {
-                return Err(DomainError::Batch(format!("{id}: traveler {t} is on two stops")));
+                return Err(DomainError::Batch(format!(
+                    "{id}: traveler {t} is on two stops"
+                )));
             }
         }
         if seen.len() as u32 > seats {
@@ -74,7 +78,14 @@ impl Batch {
                 seen.len()
             )));
         }
-        Ok(Batch { id, port, vehicle, crew, stops, state: BatchState::Planned })
+        Ok(Batch {
+            id,
+            port,
+            vehicle,
+            crew,
+            stops,
+            state: BatchState::Planned,
+        })
     }
 
     pub fn state(&self) -> BatchState {
@@ -85,7 +96,12 @@ impl Batch {
         self.stops.iter().flat_map(|s| s.travelers.iter().copied())
     }
 
-    fn go(&mut self, action: &'static str, from: &[BatchState], to: BatchState) -> Result<(), DomainError> {
+    fn go(
+        &mut self,
+        action: &'static str,
+        from: &[BatchState],
+        to: BatchState,
+    ) -> Result<(), DomainError> {
         if from.contains(&self.state) {
             self.state = to;
             Ok(())
@@ -110,7 +126,11 @@ impl Batch {
     }
     /// A departed batch has travelers in custody: it cannot be cancelled, only completed.
     pub fn cancel(&mut self) -> Result<(), DomainError> {
-        self.go("cancel", &[BatchState::Planned, BatchState::Approved], BatchState::Cancelled)
+        self.go(
+            "cancel",
+            &[BatchState::Planned, BatchState::Approved],
+            BatchState::Cancelled,
+        )
     }
 }
 
@@ -120,10 +140,24 @@ mod tests {
 
     fn batch() -> Batch {
         let stops = vec![
-            Stop { destination: DestinationId(1), travelers: vec![TravelerId(1), TravelerId(2)] },
-            Stop { destination: DestinationId(2), travelers: vec![TravelerId(3)] },
+            Stop {
+                destination: DestinationId(1),
+                travelers: vec![TravelerId(1), TravelerId(2)],
+            },
+            Stop {
+                destination: DestinationId(2),
+                travelers: vec![TravelerId(3)],
+            },
         ];
-        Batch::plan(BatchId(7), PortId(1), VehicleId(1), vec![CrewId(1)], stops, 10).unwrap()
+        Batch::plan(
+            BatchId(7),
+            PortId(1),
+            VehicleId(1),
+            vec![CrewId(1)],
+            stops,
+            10,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -147,9 +181,35 @@ mod tests {
 
     #[test]
     fn rejects_bad_plans() {
-        let dup = vec![Stop { destination: DestinationId(1), travelers: vec![TravelerId(1), TravelerId(1)] }];
-        assert!(Batch::plan(BatchId(1), PortId(1), VehicleId(1), vec![CrewId(1)], dup, 10).is_err());
-        let full = vec![Stop { destination: DestinationId(1), travelers: vec![TravelerId(1), TravelerId(2)] }];
-        assert!(Batch::plan(BatchId(1), PortId(1), VehicleId(1), vec![CrewId(1)], full, 1).is_err());
+        let dup = vec![Stop {
+            destination: DestinationId(1),
+            travelers: vec![TravelerId(1), TravelerId(1)],
+        }];
+        assert!(
+            Batch::plan(
+                BatchId(1),
+                PortId(1),
+                VehicleId(1),
+                vec![CrewId(1)],
+                dup,
+                10
+            )
+            .is_err()
+        );
+        let full = vec![Stop {
+            destination: DestinationId(1),
+            travelers: vec![TravelerId(1), TravelerId(2)],
+        }];
+        assert!(
+            Batch::plan(
+                BatchId(1),
+                PortId(1),
+                VehicleId(1),
+                vec![CrewId(1)],
+                full,
+                1
+            )
+            .is_err()
+        );
     }
 }

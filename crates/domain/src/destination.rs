@@ -1,7 +1,7 @@
 //! Destinations: quarantine hotels, designated hospitals and home addresses.
 
-use crate::geo::Coordinates;
 use crate::DomainError;
+use crate::geo::Coordinates;
 use serde::{Deserialize, Serialize};
 
 /// A quarantine hotel: rooms are the capacity, accessible rooms take wheelchair users, and the
@@ -20,7 +20,9 @@ pub struct Hotel {
 impl Hotel {
     pub fn validate(&self) -> Result<(), DomainError> {
         if self.name.trim().is_empty() {
-            return Err(DomainError::Missing { field: "hotel name" });
+            return Err(DomainError::Missing {
+                field: "hotel name",
+            });
         }
         if self.rooms == 0 {
             return Err(DomainError::Invalid {

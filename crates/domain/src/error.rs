@@ -36,14 +36,36 @@ impl DomainError {
     pub fn message(&self, lang: Lang) -> String {
         match (lang, self) {
             (Lang::En, _) => self.to_string(),
-            (Lang::ZhCn, DomainError::Invalid { field, value, expected }) => {
+            (
+                Lang::ZhCn,
+                DomainError::Invalid {
+                    field,
+                    value,
+                    expected,
+                },
+            ) => {
                 format!("{field}：{value:?} 无效，应为 {expected}")
             }
             (Lang::ZhCn, DomainError::Missing { field }) => format!("{field} 为必填项"),
-            (Lang::ZhCn, DomainError::OutOfRange { field, value, min, max }) => {
+            (
+                Lang::ZhCn,
+                DomainError::OutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                },
+            ) => {
                 format!("{field}：{value} 超出范围 {min}..={max}")
             }
-            (Lang::ZhCn, DomainError::IllegalTransition { batch, action, state }) => {
+            (
+                Lang::ZhCn,
+                DomainError::IllegalTransition {
+                    batch,
+                    action,
+                    state,
+                },
+            ) => {
                 format!("批次 {batch}：当前状态为 {state}，不能执行 {action}")
             }
             (Lang::ZhCn, DomainError::Batch(m)) => format!("批次：{m}"),

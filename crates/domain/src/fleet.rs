@@ -50,7 +50,12 @@ pub struct Vehicle {
 }
 
 impl Vehicle {
-    pub fn new(plate: Plate, kind: VehicleKind, seats: u16, wheelchair_access: bool) -> Result<Self, DomainError> {
+    pub fn new(
+        plate: Plate,
+        kind: VehicleKind,
+        seats: u16,
+        wheelchair_access: bool,
+    ) -> Result<Self, DomainError> {
         if seats == 0 {
             return Err(DomainError::Invalid {
                 field: "seats",
@@ -103,7 +108,9 @@ pub struct CrewMember {
 
 impl CrewMember {
     pub fn certified(&self, kind: CertificationKind, on: NaiveDate) -> bool {
-        self.certifications.iter().any(|c| c.kind == kind && c.valid_until >= on)
+        self.certifications
+            .iter()
+            .any(|c| c.kind == kind && c.valid_until >= on)
     }
 }
 
@@ -115,8 +122,22 @@ mod tests {
     fn plates_and_vehicles() {
         assert_eq!(Plate::parse("沪A 12345").unwrap().as_str(), "沪A12345");
         assert!(Plate::parse("ABC").is_err());
-        let v = Vehicle::new(Plate::parse("沪A12345").unwrap(), VehicleKind::WheelchairVan, 6, false).unwrap();
+        let v = Vehicle::new(
+            Plate::parse("沪A12345").unwrap(),
+            VehicleKind::WheelchairVan,
+            6,
+            false,
+        )
+        .unwrap();
         assert!(v.wheelchair_access);
-        assert!(Vehicle::new(Plate::parse("沪A12345").unwrap(), VehicleKind::Coach, 0, false).is_err());
+        assert!(
+            Vehicle::new(
+                Plate::parse("沪A12345").unwrap(),
+                VehicleKind::Coach,
+                0,
+                false
+            )
+            .is_err()
+        );
     }
 }

@@ -26,10 +26,20 @@ impl TryFrom<RawCoordinates> for Coordinates {
 impl Coordinates {
     pub fn new(lat: f64, lon: f64) -> Result<Self, DomainError> {
         if !(lat.is_finite() && (-90.0..=90.0).contains(&lat)) {
-            return Err(DomainError::OutOfRange { field: "lat", value: lat, min: -90.0, max: 90.0 });
+            return Err(DomainError::OutOfRange {
+                field: "lat",
+                value: lat,
+                min: -90.0,
+                max: 90.0,
+            });
         }
         if !(lon.is_finite() && (-180.0..=180.0).contains(&lon)) {
-            return Err(DomainError::OutOfRange { field: "lon", value: lon, min: -180.0, max: 180.0 });
+            return Err(DomainError::OutOfRange {
+                field: "lon",
+                value: lon,
+                min: -180.0,
+                max: 180.0,
+            });
         }
         Ok(Coordinates { lat, lon })
     }

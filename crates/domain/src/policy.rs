@@ -70,7 +70,11 @@ impl PolicyBook {
             p.validate()?;
         }
         book.versions.sort_by_key(|p| p.effective_from);
-        if let Some(w) = book.versions.windows(2).find(|w| w[0].effective_from == w[1].effective_from) {
+        if let Some(w) = book
+            .versions
+            .windows(2)
+            .find(|w| w[0].effective_from == w[1].effective_from)
+        {
             return Err(DomainError::Policy(format!(
                 "versions {:?} and {:?} both start on {}",
                 w[0].version, w[1].version, w[0].effective_from
@@ -126,7 +130,12 @@ mod tests {
     #[test]
     fn rejects_bad_versions() {
         let bad = BOOK.replace("seat_factor = 2.0", "seat_factor = 0.5");
-        assert!(PolicyBook::from_toml(&bad).unwrap_err().to_string().contains("seat_factor"));
+        assert!(
+            PolicyBook::from_toml(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("seat_factor")
+        );
         let unknown = BOOK.replace("child_age = 14\n\n", "child_age = 14\nfoo = 1\n\n");
         assert!(PolicyBook::from_toml(&unknown).is_err());
     }

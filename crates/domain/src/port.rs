@@ -1,7 +1,7 @@
 //! Ports of entry: where travelers arrive ("铁公水空": rail, road, water, air).
 
-use crate::geo::Coordinates;
 use crate::DomainError;
+use crate::geo::Coordinates;
 use serde::{Deserialize, Serialize};
 
 vocabulary! {
@@ -41,7 +41,10 @@ impl Port {
     pub fn validate(&self) -> Result<(), DomainError> {
         let code_ok = !self.code.is_empty()
             && self.code.len() <= 16
-            && self.code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            && self
+                .code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if !code_ok {
             return Err(DomainError::Invalid {
                 field: "port code",
@@ -50,10 +53,14 @@ impl Port {
             });
         }
         if self.name_zh.trim().is_empty() {
-            return Err(DomainError::Missing { field: "port name_zh" });
+            return Err(DomainError::Missing {
+                field: "port name_zh",
+            });
         }
         if self.name_en.trim().is_empty() {
-            return Err(DomainError::Missing { field: "port name_en" });
+            return Err(DomainError::Missing {
+                field: "port name_en",
+            });
         }
         Ok(())
     }
@@ -108,7 +115,11 @@ mod tests {
     fn finds_a_port_by_code_name_or_alias() {
         let dir = PortDirectory::from_toml(SAMPLE).unwrap();
         for name in ["PVG", "pvg", "上海浦东国际机场", "浦东机场", "pudong"] {
-            assert_eq!(dir.find(name).map(|p| p.code.as_str()), Some("PVG"), "{name}");
+            assert_eq!(
+                dir.find(name).map(|p| p.code.as_str()),
+                Some("PVG"),
+                "{name}"
+            );
         }
         assert!(dir.find("虹桥").is_none());
     }
@@ -116,7 +127,10 @@ mod tests {
     #[test]
     fn kind_accepts_chinese_and_english() {
         assert_eq!("机场".parse::<PortKind>().unwrap(), PortKind::Airport);
-        assert_eq!("Railway Station".parse::<PortKind>().unwrap(), PortKind::Rail);
+        assert_eq!(
+            "Railway Station".parse::<PortKind>().unwrap(),
+            PortKind::Rail
+        );
         assert!("spaceport".parse::<PortKind>().is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! Travelers: who arrives, their identity document, health status and special needs.
 
-use crate::country::Country;
 use crate::DomainError;
+use crate::country::Country;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -65,11 +65,17 @@ impl SpecialNeeds {
         self.0 == 0
     }
     pub fn iter(&self) -> impl Iterator<Item = SpecialNeed> + '_ {
-        SpecialNeed::ALL.iter().copied().filter(|n| self.contains(*n))
+        SpecialNeed::ALL
+            .iter()
+            .copied()
+            .filter(|n| self.contains(*n))
     }
     /// "elderly,wheelchair" — the stored form.
     pub fn to_codes(&self) -> String {
-        self.iter().map(SpecialNeed::code).collect::<Vec<_>>().join(",")
+        self.iter()
+            .map(SpecialNeed::code)
+            .collect::<Vec<_>>()
+            .join(",")
     }
     pub fn from_codes(s: &str) -> Result<Self, DomainError> {
         let mut set = SpecialNeeds::default();
@@ -83,7 +89,11 @@ impl SpecialNeeds {
         let lower = note.to_lowercase();
         let mut set = SpecialNeeds::default();
         for need in SpecialNeed::ALL {
-            if need.words().iter().any(|w| w.chars().count() > 1 && lower.contains(&w.to_lowercase())) {
+            if need
+                .words()
+                .iter()
+                .any(|w| w.chars().count() > 1 && lower.contains(&w.to_lowercase()))
+            {
                 set.insert(*need);
             }
         }
@@ -110,7 +120,9 @@ pub struct Document {
 impl Document {
     pub fn new(kind: DocumentType, number: &str) -> Result<Self, DomainError> {
         let ok = (4..=32).contains(&number.len())
-            && number.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+            && number
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
         if !ok {
             return Err(DomainError::Invalid {
                 field: "document number",
@@ -125,7 +137,10 @@ impl Document {
                 expected: "an 18-character resident ID with a valid check digit",
             });
         }
-        Ok(Document { kind, number: number.to_string() })
+        Ok(Document {
+            kind,
+            number: number.to_string(),
+        })
     }
 
     /// The number with all but the first two and last two characters hidden: "E1*****78".
@@ -154,7 +169,11 @@ fn valid_resident_id(n: &str) -> bool {
     if b.len() != 18 || !b[..17].iter().all(u8::is_ascii_digit) {
         return false;
     }
-    let sum: u32 = b[..17].iter().zip(WEIGHTS).map(|(d, w)| u32::from(d - b'0') * w).sum();
+    let sum: u32 = b[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
     CHECK[(sum % 11) as usize] == b[17]
 }
 
@@ -194,10 +213,22 @@ mod tests {
     fn vocabularies_accept_both_languages() {
         assert_eq!("女".parse::<Sex>().unwrap(), Sex::Female);
         assert_eq!("M".parse::<Sex>().unwrap(), Sex::Male);
-        assert_eq!("密接".parse::<HealthStatus>().unwrap(), HealthStatus::CloseContact);
-        assert_eq!("Close Contact".parse::<HealthStatus>().unwrap(), HealthStatus::CloseContact);
-        assert_eq!("护照".parse::<DocumentType>().unwrap(), DocumentType::Passport);
-        assert_eq!("居家隔离".parse::<DestinationKind>().unwrap(), DestinationKind::Home);
+        assert_eq!(
+            "密接".parse::<HealthStatus>().unwrap(),
+            HealthStatus::CloseContact
+        );
+        assert_eq!(
+            "Close Contact".parse::<HealthStatus>().unwrap(),
+            HealthStatus::CloseContact
+        );
+        assert_eq!(
+            "护照".parse::<DocumentType>().unwrap(),
+            DocumentType::Passport
+        );
+        assert_eq!(
+            "居家隔离".parse::<DestinationKind>().unwrap(),
+            DestinationKind::Home
+        );
         let e = "maybe".parse::<HealthStatus>().unwrap_err();
         assert!(e.to_string().contains("health"), "{e}");
     }

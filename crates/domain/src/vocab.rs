@@ -85,7 +85,6 @@ macro_rules! vocabulary {
     };
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::same_word;

@@ -55,23 +55,162 @@ impl Field {
 
     fn synonyms(self) -> &'static [&'static str] {
         match self {
-            Field::Name => &["姓名", "名字", "旅客姓名", "人员姓名", "入境人员姓名", "name", "fullname", "travelername", "passengername", "姓名name"],
+            Field::Name => &[
+                "姓名",
+                "名字",
+                "旅客姓名",
+                "人员姓名",
+                "入境人员姓名",
+                "name",
+                "fullname",
+                "travelername",
+                "passengername",
+                "姓名name",
+            ],
             Field::Sex => &["性别", "sex", "gender"],
-            Field::Nationality => &["国籍", "国籍地区", "国家地区", "nationality", "citizenship", "countryofnationality"],
-            Field::DocumentType => &["证件类型", "证件种类", "documenttype", "doctype", "idtype", "typeofdocument"],
-            Field::DocumentNumber => &["证件号码", "证件号", "护照号", "护照号码", "passportno", "passportnumber", "passport", "documentnumber", "documentno", "docno", "idnumber", "idno"],
-            Field::BirthDate => &["出生日期", "出生年月日", "生日", "dateofbirth", "dob", "birthdate", "birthday"],
-            Field::Phone => &["联系电话", "手机", "手机号", "手机号码", "电话", "电话号码", "联系方式", "phone", "mobile", "telephone", "tel", "phonenumber", "contactnumber", "mobilephone"],
-            Field::Language => &["语言", "语种", "使用语言", "language", "lang", "preferredlanguage"],
-            Field::Transport => &["航班号", "车次", "航班车次", "航班或车次", "航班", "班次", "flight", "flightno", "flightnumber", "train", "trainno", "trainnumber", "flighttrain", "flightortrain"],
-            Field::Port => &["入境口岸", "口岸", "抵达口岸", "port", "portofentry", "entryport"],
-            Field::ArrivalTime => &["抵达时间", "入境日期", "入境时间", "到达时间", "抵达日期", "到达日期", "arrival", "arrivaltime", "arrivaldate", "eta", "dateofarrival"],
-            Field::DestinationKind => &["目的地类型", "隔离方式", "隔离类型", "去向", "分流去向", "destinationtype", "quarantinetype", "destination"],
-            Field::DestinationAddress => &["目的地地址", "目的地", "地址", "居住地址", "隔离地址", "家庭住址", "address", "destinationaddress", "homeaddress"],
+            Field::Nationality => &[
+                "国籍",
+                "国籍地区",
+                "国家地区",
+                "nationality",
+                "citizenship",
+                "countryofnationality",
+            ],
+            Field::DocumentType => &[
+                "证件类型",
+                "证件种类",
+                "documenttype",
+                "doctype",
+                "idtype",
+                "typeofdocument",
+            ],
+            Field::DocumentNumber => &[
+                "证件号码",
+                "证件号",
+                "护照号",
+                "护照号码",
+                "passportno",
+                "passportnumber",
+                "passport",
+                "documentnumber",
+                "documentno",
+                "docno",
+                "idnumber",
+                "idno",
+            ],
+            Field::BirthDate => &[
+                "出生日期",
+                "出生年月日",
+                "生日",
+                "dateofbirth",
+                "dob",
+                "birthdate",
+                "birthday",
+            ],
+            Field::Phone => &[
+                "联系电话",
+                "手机",
+                "手机号",
+                "手机号码",
+                "电话",
+                "电话号码",
+                "联系方式",
+                "phone",
+                "mobile",
+                "telephone",
+                "tel",
+                "phonenumber",
+                "contactnumber",
+                "mobilephone",
+            ],
+            Field::Language => &[
+                "语言",
+                "语种",
+                "使用语言",
+                "language",
+                "lang",
+                "preferredlanguage",
+            ],
+            Field::Transport => &[
+                "航班号",
+                "车次",
+                "航班车次",
+                "航班或车次",
+                "航班",
+                "班次",
+                "flight",
+                "flightno",
+                "flightnumber",
+                "train",
+                "trainno",
+                "trainnumber",
+                "flighttrain",
+                "flightortrain",
+            ],
+            Field::Port => &[
+                "入境口岸",
+                "口岸",
+                "抵达口岸",
+                "port",
+                "portofentry",
+                "entryport",
+            ],
+            Field::ArrivalTime => &[
+                "抵达时间",
+                "入境日期",
+                "入境时间",
+                "到达时间",
+                "抵达日期",
+                "到达日期",
+                "arrival",
+                "arrivaltime",
+                "arrivaldate",
+                "eta",
+                "dateofarrival",
+            ],
+            Field::DestinationKind => &[
+                "目的地类型",
+                "隔离方式",
+                "隔离类型",
+                "去向",
+                "分流去向",
+                "destinationtype",
+                "quarantinetype",
+                "destination",
+            ],
+            Field::DestinationAddress => &[
+                "目的地地址",
+                "目的地",
+                "地址",
+                "居住地址",
+                "隔离地址",
+                "家庭住址",
+                "address",
+                "destinationaddress",
+                "homeaddress",
+            ],
             Field::Health => &["健康状况", "健康状态", "身体状况", "health", "healthstatus"],
             Field::SpecialNeeds => &["特殊需求", "特殊人群", "特殊情况", "specialneeds", "needs"],
-            Field::FamilyGroup => &["家庭编号", "同行组", "家庭组", "同行编号", "familygroup", "family", "group", "groupid"],
-            Field::Notes => &["备注", "备注说明", "说明", "notes", "note", "remarks", "remark", "comments"],
+            Field::FamilyGroup => &[
+                "家庭编号",
+                "同行组",
+                "家庭组",
+                "同行编号",
+                "familygroup",
+                "family",
+                "group",
+                "groupid",
+            ],
+            Field::Notes => &[
+                "备注",
+                "备注说明",
+                "说明",
+                "notes",
+                "note",
+                "remarks",
+                "remark",
+                "comments",
+            ],
             Field::Sequence => &["序号", "编号", "no", "#", "seq", "index"],
         }
     }
@@ -104,7 +243,9 @@ impl Field {
         if key.is_empty() {
             return None;
         }
-        Field::ALL.into_iter().find(|f| f.synonyms().contains(&key.as_str()))
+        Field::ALL
+            .into_iter()
+            .find(|f| f.synonyms().contains(&key.as_str()))
     }
 }
 
@@ -156,11 +297,20 @@ const HEADER_SCAN: usize = 30;
 pub fn find_layout(grid: &Grid) -> Option<Layout> {
     if let Some(header) = &grid.header {
         let fields = header.iter().map(|h| Field::recognise(h)).collect();
-        return Some(Layout { header_index: None, header: header.clone(), fields, sheet_values: vec![] });
+        return Some(Layout {
+            header_index: None,
+            header: header.clone(),
+            fields,
+            sheet_values: vec![],
+        });
     }
     let mut best: Option<(usize, usize)> = None;
     for (i, row) in grid.rows.iter().take(HEADER_SCAN).enumerate() {
-        let fields: Vec<Field> = row.cells.iter().filter_map(|c| Field::recognise(&c.as_text())).collect();
+        let fields: Vec<Field> = row
+            .cells
+            .iter()
+            .filter_map(|c| Field::recognise(&c.as_text()))
+            .collect();
         let distinct = {
             let mut f = fields.clone();
             f.sort_by_key(|x| *x as u8);
@@ -173,10 +323,22 @@ pub fn find_layout(grid: &Grid) -> Option<Layout> {
         }
     }
     let (index, _) = best?;
-    let header: Vec<String> = grid.rows[index].cells.iter().map(|c| normalize::text(&c.as_text())).collect();
+    let header: Vec<String> = grid.rows[index]
+        .cells
+        .iter()
+        .map(|c| normalize::text(&c.as_text()))
+        .collect();
     let fields = header.iter().map(|h| Field::recognise(h)).collect();
-    let sheet_values = grid.rows[..index].iter().flat_map(|r| key_values(&r.cells, r.number)).collect();
-    Some(Layout { header_index: Some(index), header, fields, sheet_values })
+    let sheet_values = grid.rows[..index]
+        .iter()
+        .flat_map(|r| key_values(&r.cells, r.number))
+        .collect();
+    Some(Layout {
+        header_index: Some(index),
+        header,
+        fields,
+        sheet_values,
+    })
 }
 
 /// Reads "航班号：CA936", "航班号 | CA936" (two cells) and "航班号 CA936 · 入境口岸 浦东机场"
@@ -229,7 +391,16 @@ mod tests {
                 .enumerate()
                 .map(|(i, r)| Row {
                     number: i + 1,
-                    cells: r.into_iter().map(|c| if c.is_empty() { Cell::Empty } else { Cell::Text(c.into()) }).collect(),
+                    cells: r
+                        .into_iter()
+                        .map(|c| {
+                            if c.is_empty() {
+                                Cell::Empty
+                            } else {
+                                Cell::Text(c.into())
+                            }
+                        })
+                        .collect(),
                 })
                 .collect(),
             header: None,
@@ -242,10 +413,19 @@ mod tests {
     fn recognises_headers_in_both_languages() {
         assert_eq!(Field::recognise("姓名"), Some(Field::Name));
         assert_eq!(Field::recognise("Full Name"), Some(Field::Name));
-        assert_eq!(Field::recognise("*证件号码（必填）"), Some(Field::DocumentNumber));
-        assert_eq!(Field::recognise("Passport No."), Some(Field::DocumentNumber));
+        assert_eq!(
+            Field::recognise("*证件号码（必填）"),
+            Some(Field::DocumentNumber)
+        );
+        assert_eq!(
+            Field::recognise("Passport No."),
+            Some(Field::DocumentNumber)
+        );
         assert_eq!(Field::recognise("航班号/车次"), Some(Field::Transport));
-        assert_eq!(Field::recognise("Ｄａｔｅ ｏｆ Ｂｉｒｔｈ"), Some(Field::BirthDate));
+        assert_eq!(
+            Field::recognise("Ｄａｔｅ ｏｆ Ｂｉｒｔｈ"),
+            Some(Field::BirthDate)
+        );
         assert_eq!(Field::recognise("血型"), None);
     }
 
@@ -262,7 +442,11 @@ mod tests {
         assert_eq!(l.header_index, Some(3));
         assert_eq!(l.column(Field::DocumentNumber), Some(2));
         assert_eq!(l.unknown_columns().collect::<Vec<_>>(), vec!["血型"]);
-        let block: Vec<(Field, String)> = l.sheet_values.iter().map(|(f, c, _)| (*f, c.as_text().into_owned())).collect();
+        let block: Vec<(Field, String)> = l
+            .sheet_values
+            .iter()
+            .map(|(f, c, _)| (*f, c.as_text().into_owned()))
+            .collect();
         assert_eq!(
             block,
             vec![

@@ -5,6 +5,7 @@ use crate::normalize;
 use crate::problem::{Problem, RowError};
 use crate::source::{self, Cell, Format, Grid, Row, SourceError};
 use chrono::NaiveDateTime;
+use closedloop_domain::Lang;
 use closedloop_domain::arrival::{Arrival, ArrivalKey, TransportNumber};
 use closedloop_domain::country;
 use closedloop_domain::manifest::ManifestRow;
@@ -13,7 +14,6 @@ use closedloop_domain::port::PortDirectory;
 use closedloop_domain::traveler::{
     DestinationKind, Document, DocumentType, HealthStatus, Sex, SpecialNeed, SpecialNeeds, Traveler,
 };
-use closedloop_domain::Lang;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
@@ -75,9 +75,21 @@ pub enum IntakeError {
     )]
     NoHeader { file: String },
     #[error("{file}, sheet {sheet:?}: missing column(s) {}", .columns.join(", "))]
-    MissingColumns { file: String, sheet: String, columns: Vec<&'static str> },
-    #[error("{file}, sheet {sheet:?}: columns {first:?} and {second:?} both mean {field}; keep one")]
-    DuplicateColumn { file: String, sheet: String, field: &'static str, first: String, second: String },
+    MissingColumns {
+        file: String,
+        sheet: String,
+        columns: Vec<&'static str>,
+    },
+    #[error(
+        "{file}, sheet {sheet:?}: columns {first:?} and {second:?} both mean {field}; keep one"
+    )]
+    DuplicateColumn {
+        file: String,
+        sheet: String,
+        field: &'static str,
+        first: String,
+        second: String,
+    },
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     SheetValues(Vec<RowError>),
 }
@@ -86,17 +98,39 @@ impl IntakeError {
     pub fn message(&self, lang: Lang) -> String {
         match (lang, self) {
             (Lang::ZhCn, IntakeError::NoHeader { file }) => {
-                format!("{file}：前 30 行中找不到表头行；表头须至少包含三列，其中有 姓名 或 证件号码")
+                format!(
+                    "{file}：前 30 行中找不到表头行；表头须至少包含三列，其中有 姓名 或 证件号码"
+                )
             }
-            (Lang::ZhCn, IntakeError::MissingColumns { file, sheet, columns }) => {
+            (
+                Lang::ZhCn,
+                IntakeError::MissingColumns {
+                    file,
+                    sheet,
+                    columns,
+                },
+            ) => {
                 format!("{file}，工作表“{sheet}”：缺少列 {}", columns.join("、"))
             }
-            (Lang::ZhCn, IntakeError::DuplicateColumn { file, sheet, field, first, second }) => {
-                format!("{file}，工作表“{sheet}”：“{first}”与“{second}”两列都表示 {field}；请保留一列")
+            (
+                Lang::ZhCn,
+                IntakeError::DuplicateColumn {
+                    file,
+                    sheet,
+                    field,
+                    first,
+                    second,
+                },
+            ) => {
+                format!(
+                    "{file}，工作表“{sheet}”：“{first}”与“{second}”两列都表示 {field}；请保留一列"
+                )
             }
-            (_, IntakeError::SheetValues(errors)) => {
-                errors.iter().map(|e| e.message(lang)).collect::<Vec<_>>().join("\n")
-            }
+            (_, IntakeError::SheetValues(errors)) => errors
+                .iter()
+                .map(|e| e.message(lang))
+                .collect::<Vec<_>>()
+                .join("\n"),
             _ => self.to_string(),
         }
     }
@@ -107,13 +141,23 @@ const REQUIRED: [Field; 3] = [Field::Name, Field::DocumentNumber, Field::Nationa
 /// Reads and validates a manifest file.
 pub fn read_manifest(path: &Path, opts: &IntakeOptions<'_>) -> Result<Manifest, IntakeError> {
     let grids = source::read_path(path)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     parse_grids(&name, &grids, opts)
 }
 
 /// Validates grids already read (one per sheet).
-pub fn parse_grids(file_name: &str, grids: &[Grid], opts: &IntakeOptions<'_>) -> Result<Manifest, IntakeError> {
-    let mut m = Manifest { file_name: file_name.to_string(), ..Manifest::default() };
+pub fn parse_grids(
+    file_name: &str,
+    grids: &[Grid],
+    opts: &IntakeOptions<'_>,
+) -> Result<Manifest, IntakeError> {
+    let mut m = Manifest {
+        file_name: file_name.to_string(),
+        ..Manifest::default()
+    };
     if let Some(g) = grids.first() {
         m.format = match g.format {
             Format::Csv => format!("csv ({})", g.encoding),
@@ -126,13 +170,17 @@ pub fn parse_grids(file_name: &str, grids: &[Grid], opts: &IntakeOptions<'_>) ->
     let mut any_header = false;
     for grid in grids {
         let Some(layout) = find_layout(grid) else {
-            m.warnings.push(format!("sheet {:?} has no header row and was skipped", grid.name));
+            m.warnings.push(format!(
+                "sheet {:?} has no header row and was skipped",
+                grid.name
+            ));
             continue;
         };
         any_header = true;
         check_columns(file_name, grid, &layout)?;
         for h in layout.unknown_columns() {
-            m.warnings.push(format!("column {h:?} is not a known field and was ignored"));
+            m.warnings
+                .push(format!("column {h:?} is not a known field and was ignored"));
         }
         if m.header.is_empty() {
             m.header = layout.header.clone();
@@ -152,7 +200,11 @@ pub fn parse_grids(file_name: &str, grids: &[Grid], opts: &IntakeOptions<'_>) ->
                     if idx == next {
                         m.arrivals.push(arrival);
                     }
-                    m.rows.push(ManifestRow { row: row.number, arrival: idx, traveler });
+                    m.rows.push(ManifestRow {
+                        row: row.number,
+                        arrival: idx,
+                        traveler,
+                    });
                 }
                 Err(errors) => m.rejected.push(RejectedRow {
                     sheet: ctx.sheet.clone(),
@@ -166,19 +218,30 @@ pub fn parse_grids(file_name: &str, grids: &[Grid], opts: &IntakeOptions<'_>) ->
         }
     }
     if !any_header {
-        return Err(IntakeError::NoHeader { file: file_name.to_string() });
+        return Err(IntakeError::NoHeader {
+            file: file_name.to_string(),
+        });
     }
     Ok(m)
 }
 
 fn check_columns(file: &str, grid: &Grid, layout: &Layout) -> Result<(), IntakeError> {
-    let missing: Vec<&'static str> =
-        REQUIRED.iter().filter(|f| layout.column(**f).is_none()).map(|f| f.display()).collect();
+    let missing: Vec<&'static str> = REQUIRED
+        .iter()
+        .filter(|f| layout.column(**f).is_none())
+        .map(|f| f.display())
+        .collect();
     if !missing.is_empty() {
-        return Err(IntakeError::MissingColumns { file: file.into(), sheet: grid.name.clone(), columns: missing });
+        return Err(IntakeError::MissingColumns {
+            file: file.into(),
+            sheet: grid.name.clone(),
+            columns: missing,
+        });
     }
     for (i, f) in layout.fields.iter().enumerate() {
-        let Some(f) = f.filter(|f| *f != Field::Sequence) else { continue };
+        let Some(f) = f.filter(|f| *f != Field::Sequence) else {
+            continue;
+        };
         if let Some(j) = layout.fields[i + 1..].iter().position(|g| *g == Some(f)) {
             return Err(IntakeError::DuplicateColumn {
                 file: file.into(),
@@ -195,11 +258,23 @@ fn check_columns(file: &str, grid: &Grid, layout: &Layout) -> Result<(), IntakeE
 /// Sign-off lines under the table ("合计：12人", "制表人：王五") are not travelers.
 fn is_footer(row: &Row) -> bool {
     let mut filled = row.cells.iter().filter(|c| !c.is_empty());
-    let (Some(only), None) = (filled.next(), filled.next()) else { return false };
+    let (Some(only), None) = (filled.next(), filled.next()) else {
+        return false;
+    };
     let t = normalize::text(&only.as_text()).to_lowercase();
-    ["合计", "总计", "共计", "制表", "审核", "填表", "total", "prepared by", "checked by"]
-        .iter()
-        .any(|p| t.starts_with(p))
+    [
+        "合计",
+        "总计",
+        "共计",
+        "制表",
+        "审核",
+        "填表",
+        "total",
+        "prepared by",
+        "checked by",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
 }
 
 /// A sheet's layout with its column indices resolved and its sheet-wide arrival values parsed.
@@ -216,12 +291,34 @@ struct SheetContext<'a> {
 type RowResult = Result<(Arrival, Traveler), Vec<RowError>>;
 
 impl<'a> SheetContext<'a> {
-    fn new(layout: &'a Layout, sheet: Option<String>, opts: &'a IntakeOptions<'a>) -> Result<Self, IntakeError> {
-        let columns = layout.fields.iter().enumerate().filter_map(|(i, f)| f.map(|f| (f, i))).collect();
-        let mut ctx = SheetContext { layout, sheet, opts, columns, transport: None, port: None, time: None };
+    fn new(
+        layout: &'a Layout,
+        sheet: Option<String>,
+        opts: &'a IntakeOptions<'a>,
+    ) -> Result<Self, IntakeError> {
+        let columns = layout
+            .fields
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.map(|f| (f, i)))
+            .collect();
+        let mut ctx = SheetContext {
+            layout,
+            sheet,
+            opts,
+            columns,
+            transport: None,
+            port: None,
+            time: None,
+        };
         let mut errors = Vec::new();
         for (field, cell, row) in &layout.sheet_values {
-            let err = |problem| RowError { sheet: ctx.sheet.clone(), row: *row, column: field.display().into(), problem };
+            let err = |problem| RowError {
+                sheet: ctx.sheet.clone(),
+                row: *row,
+                column: field.display().into(),
+                problem,
+            };
             match field {
                 Field::Transport => match TransportNumber::parse(&cell.as_text()) {
                     Ok(t) => ctx.transport = Some(t),
@@ -241,16 +338,27 @@ impl<'a> SheetContext<'a> {
         if let Some(t) = &opts.transport_override {
             ctx.transport = Some(t.clone());
         }
-        if errors.is_empty() { Ok(ctx) } else { Err(IntakeError::SheetValues(errors)) }
+        if errors.is_empty() {
+            Ok(ctx)
+        } else {
+            Err(IntakeError::SheetValues(errors))
+        }
     }
 
     fn port_code(&self, cell: &Cell) -> Result<String, Problem> {
         let name = normalize::text(&cell.as_text());
-        self.opts.ports.find(&name).map(|p| p.code.clone()).ok_or(Problem::UnknownPort(name))
+        self.opts
+            .ports
+            .find(&name)
+            .map(|p| p.code.clone())
+            .ok_or(Problem::UnknownPort(name))
     }
 
     fn cell<'r>(&self, row: &'r Row, field: Field) -> Option<&'r Cell> {
-        self.columns.get(&field).map(|i| row.get(*i)).filter(|c| !c.is_empty())
+        self.columns
+            .get(&field)
+            .map(|i| row.get(*i))
+            .filter(|c| !c.is_empty())
     }
 
     fn text<'r>(&self, row: &'r Row, field: Field) -> Option<Cow<'r, str>> {
@@ -260,11 +368,23 @@ impl<'a> SheetContext<'a> {
         })
     }
 
-    fn row(&self, row: &Row, documents: &mut HashMap<(&'static str, DocumentType, String), usize>) -> RowResult {
+    fn row(
+        &self,
+        row: &Row,
+        documents: &mut HashMap<(&'static str, DocumentType, String), usize>,
+    ) -> RowResult {
         let mut errors = Vec::new();
         let mut fail = |field: Field, problem: Problem| {
-            let column = self.columns.get(&field).map_or_else(|| field.display().to_string(), |i| self.layout.header[*i].clone());
-            errors.push(RowError { sheet: self.sheet.clone(), row: row.number, column, problem });
+            let column = self.columns.get(&field).map_or_else(
+                || field.display().to_string(),
+                |i| self.layout.header[*i].clone(),
+            );
+            errors.push(RowError {
+                sheet: self.sheet.clone(),
+                row: row.number,
+                column,
+                problem,
+            });
         };
         macro_rules! parse_or {
             ($field:expr, $default:expr) => {
@@ -282,14 +402,19 @@ impl<'a> SheetContext<'a> {
         let sex: Option<Sex> = parse_or!(Field::Sex, Sex::Unknown);
         let kind: Option<DocumentType> = parse_or!(Field::DocumentType, DocumentType::Passport);
         let health: Option<HealthStatus> = parse_or!(Field::Health, HealthStatus::Normal);
-        let destination: Option<DestinationKind> = parse_or!(Field::DestinationKind, DestinationKind::Hotel);
-        let number = self.text(row, Field::DocumentNumber).map(|t| normalize::document_number(&t));
+        let destination: Option<DestinationKind> =
+            parse_or!(Field::DestinationKind, DestinationKind::Hotel);
+        let number = self
+            .text(row, Field::DocumentNumber)
+            .map(|t| normalize::document_number(&t));
         let document = match (kind, number) {
             (_, None) => {
                 fail(Field::DocumentNumber, Problem::Required);
                 None
             }
-            (Some(k), Some(n)) => Document::new(k, &n).map_err(|e| fail(Field::DocumentNumber, Problem::Domain(e))).ok(),
+            (Some(k), Some(n)) => Document::new(k, &n)
+                .map_err(|e| fail(Field::DocumentNumber, Problem::Domain(e)))
+                .ok(),
             (None, Some(_)) => None,
         };
         let nationality = match self.text(row, Field::Nationality) {
@@ -302,15 +427,19 @@ impl<'a> SheetContext<'a> {
                 None
             }),
         };
-        let birth_date = self.cell(row, Field::BirthDate).and_then(|c| match cell_datetime(c) {
-            Ok(t) => Some(t.date()),
-            Err(p) => {
-                fail(Field::BirthDate, p);
-                None
-            }
-        });
+        let birth_date = self
+            .cell(row, Field::BirthDate)
+            .and_then(|c| match cell_datetime(c) {
+                Ok(t) => Some(t.date()),
+                Err(p) => {
+                    fail(Field::BirthDate, p);
+                    None
+                }
+            });
         let phone = self.text(row, Field::Phone).and_then(|t| {
-            normalize::phone(&t, &self.opts.default_country_code).map_err(|e| fail(Field::Phone, Problem::Phone(e))).ok()
+            normalize::phone(&t, &self.opts.default_country_code)
+                .map_err(|e| fail(Field::Phone, Problem::Phone(e)))
+                .ok()
         });
         let language = self.text(row, Field::Language).and_then(|t| {
             language_code(&t).or_else(|| {
@@ -318,7 +447,9 @@ impl<'a> SheetContext<'a> {
                 None
             })
         });
-        let address = self.text(row, Field::DestinationAddress).map(Cow::into_owned);
+        let address = self
+            .text(row, Field::DestinationAddress)
+            .map(Cow::into_owned);
         if destination == Some(DestinationKind::Home) && address.is_none() {
             fail(Field::DestinationAddress, Problem::AddressRequiredForHome);
         }
@@ -326,7 +457,10 @@ impl<'a> SheetContext<'a> {
         let notes = self.text(row, Field::Notes).map(Cow::into_owned);
         let mut needs = SpecialNeeds::default();
         if let Some(t) = self.text(row, Field::SpecialNeeds) {
-            for word in t.split([',', '，', '、', ';', '；', '/', ' ']).filter(|w| !w.is_empty()) {
+            for word in t
+                .split([',', '，', '、', ';', '；', '/', ' '])
+                .filter(|w| !w.is_empty())
+            {
                 match word.parse::<SpecialNeed>() {
                     Ok(n) => needs.insert(n),
                     Err(e) => fail(Field::SpecialNeeds, Problem::Domain(e)),
@@ -346,7 +480,13 @@ impl<'a> SheetContext<'a> {
         if let (Some(b), Some(a)) = (birth_date, &arrival) {
             let day = a.scheduled_at.date();
             if b > day {
-                fail(Field::BirthDate, Problem::BirthAfterArrival { birth: b, arrival: day });
+                fail(
+                    Field::BirthDate,
+                    Problem::BirthAfterArrival {
+                        birth: b,
+                        arrival: day,
+                    },
+                );
             } else if day.years_since(b).unwrap_or(0) > 130 {
                 fail(Field::BirthDate, Problem::TooOld { birth: b });
             } else if let Some(p) = self.opts.policy.and_then(|book| book.in_force(day)) {
@@ -360,7 +500,10 @@ impl<'a> SheetContext<'a> {
         }
         if let (Some(d), Some(c)) = (&document, nationality) {
             match documents.get(&(c.alpha3, d.kind, d.number.clone())) {
-                Some(first) => fail(Field::DocumentNumber, Problem::DuplicateInFile { first_row: *first }),
+                Some(first) => fail(
+                    Field::DocumentNumber,
+                    Problem::DuplicateInFile { first_row: *first },
+                ),
                 None if errors.is_empty() => {
                     documents.insert((c.alpha3, d.kind, d.number.clone()), row.number);
                 }
@@ -370,8 +513,23 @@ impl<'a> SheetContext<'a> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let (Some(name), Some(sex), Some(document), Some(nationality), Some(health), Some(destination), Some(arrival)) =
-            (name, sex, document, nationality, health, destination, arrival)
+        let (
+            Some(name),
+            Some(sex),
+            Some(document),
+            Some(nationality),
+            Some(health),
+            Some(destination),
+            Some(arrival),
+        ) = (
+            name,
+            sex,
+            document,
+            nationality,
+            health,
+            destination,
+            arrival,
+        )
         else {
             unreachable!("every missing value above recorded an error");
         };
@@ -395,29 +553,63 @@ impl<'a> SheetContext<'a> {
 
     fn arrival(&self, row: &Row, fail: &mut impl FnMut(Field, Problem)) -> Option<Arrival> {
         let fallback = self.opts.fallback_arrival.as_ref();
-        let transport = match (&self.opts.transport_override, self.text(row, Field::Transport)) {
+        let transport = match (
+            &self.opts.transport_override,
+            self.text(row, Field::Transport),
+        ) {
             (Some(t), _) => Some(t.clone()),
-            (None, Some(t)) => TransportNumber::parse(&t).map_err(|e| fail(Field::Transport, Problem::Domain(e))).ok(),
+            (None, Some(t)) => TransportNumber::parse(&t)
+                .map_err(|e| fail(Field::Transport, Problem::Domain(e)))
+                .ok(),
             (None, None) => self.transport.clone().or_else(|| {
-                fail(Field::Transport, Problem::NoArrival { missing: "flight/train number" });
+                fail(
+                    Field::Transport,
+                    Problem::NoArrival {
+                        missing: "flight/train number",
+                    },
+                );
                 None
             }),
         };
         let port = match self.cell(row, Field::Port) {
             Some(c) => self.port_code(c).map_err(|p| fail(Field::Port, p)).ok(),
-            None => self.port.clone().or_else(|| fallback.map(|a| a.port_code.clone())).or_else(|| {
-                fail(Field::Port, Problem::NoArrival { missing: "port of entry" });
-                None
-            }),
+            None => self
+                .port
+                .clone()
+                .or_else(|| fallback.map(|a| a.port_code.clone()))
+                .or_else(|| {
+                    fail(
+                        Field::Port,
+                        Problem::NoArrival {
+                            missing: "port of entry",
+                        },
+                    );
+                    None
+                }),
         };
         let time = match self.cell(row, Field::ArrivalTime) {
-            Some(c) => cell_datetime(c).map_err(|p| fail(Field::ArrivalTime, p)).ok(),
-            None => self.time.or_else(|| fallback.map(|a| a.scheduled_at)).or_else(|| {
-                fail(Field::ArrivalTime, Problem::NoArrival { missing: "arrival time" });
-                None
-            }),
+            Some(c) => cell_datetime(c)
+                .map_err(|p| fail(Field::ArrivalTime, p))
+                .ok(),
+            None => self
+                .time
+                .or_else(|| fallback.map(|a| a.scheduled_at))
+                .or_else(|| {
+                    fail(
+                        Field::ArrivalTime,
+                        Problem::NoArrival {
+                            missing: "arrival time",
+                        },
+                    );
+                    None
+                }),
         };
-        Some(Arrival { transport: transport?, port_code: port?, scheduled_at: time?, actual_at: None })
+        Some(Arrival {
+            transport: transport?,
+            port_code: port?,
+            scheduled_at: time?,
+            actual_at: None,
+        })
     }
 }
 
@@ -429,7 +621,12 @@ fn person_name(s: &str) -> String {
     chars
         .iter()
         .enumerate()
-        .filter(|(i, c)| !(**c == ' ' && *i > 0 && cjk(chars[i - 1]) && chars.get(i + 1).is_some_and(|n| cjk(*n))))
+        .filter(|(i, c)| {
+            !(**c == ' '
+                && *i > 0
+                && cjk(chars[i - 1])
+                && chars.get(i + 1).is_some_and(|n| cjk(*n)))
+        })
         .map(|(_, c)| *c)
         .collect()
 }
@@ -437,16 +634,33 @@ fn person_name(s: &str) -> String {
 /// A date or date-time from any cell: Excel date cells and numbers are serials, text is parsed.
 fn cell_datetime(cell: &Cell) -> Result<NaiveDateTime, Problem> {
     match cell {
-        Cell::DateTime(n) | Cell::Number(n) => normalize::excel_serial(*n)
-            .ok_or_else(|| Problem::Date(normalize::DateError::OutOfRange(cell.as_text().into_owned()))),
-        _ => normalize::datetime(&cell.as_text()).map(|(t, _)| t).map_err(Problem::Date),
+        Cell::DateTime(n) | Cell::Number(n) => normalize::excel_serial(*n).ok_or_else(|| {
+            Problem::Date(normalize::DateError::OutOfRange(
+                cell.as_text().into_owned(),
+            ))
+        }),
+        _ => normalize::datetime(&cell.as_text())
+            .map(|(t, _)| t)
+            .map_err(Problem::Date),
     }
 }
 
 /// A short language code from a name or code desks write ("中文", "English", "ja").
 pub fn language_code(s: &str) -> Option<String> {
     const NAMES: &[(&str, &[&str])] = &[
-        ("zh", &["中文", "汉语", "普通话", "国语", "粤语", "chinese", "mandarin", "cantonese"]),
+        (
+            "zh",
+            &[
+                "中文",
+                "汉语",
+                "普通话",
+                "国语",
+                "粤语",
+                "chinese",
+                "mandarin",
+                "cantonese",
+            ],
+        ),
         ("en", &["英语", "英文", "english"]),
         ("ja", &["日语", "日文", "japanese"]),
         ("ko", &["韩语", "朝鲜语", "韩文", "korean"]),
@@ -461,7 +675,10 @@ pub fn language_code(s: &str) -> Option<String> {
         ("vi", &["越南语", "vietnamese"]),
     ];
     let lower = s.trim().to_lowercase();
-    if let Some((code, _)) = NAMES.iter().find(|(code, names)| *code == lower || names.contains(&lower.as_str())) {
+    if let Some((code, _)) = NAMES
+        .iter()
+        .find(|(code, names)| *code == lower || names.contains(&lower.as_str()))
+    {
         return Some((*code).to_string());
     }
     let is_code = (2..=3).contains(&lower.len()) && lower.chars().all(|c| c.is_ascii_lowercase());

@@ -186,7 +186,9 @@ pub fn phone(s: &str, default_country_code: &str) -> Result<String, PhoneError> 
     let cc = default_country_code
         .strip_prefix('+')
         .unwrap_or(default_country_code);
-    if !(1..=3).contains(&cc.len()) || !cc.bytes().all(|b| b.is_ascii_digit()) || cc.starts_with('0')
+    if !(1..=3).contains(&cc.len())
+        || !cc.bytes().all(|b| b.is_ascii_digit())
+        || cc.starts_with('0')
     {
         return Err(PhoneError::BadCountryCode(default_country_code.to_owned()));
     }
@@ -331,7 +333,10 @@ fn ambiguous_message(input: &str) -> String {
         let a: usize = numbers.next()?.parse().ok()?;
         let b: usize = numbers.next()?.parse().ok()?;
         let year = numbers.next()?;
-        let (a_month, b_month) = (MONTH_NAMES.get(a.checked_sub(1)?)?, MONTH_NAMES.get(b.checked_sub(1)?)?);
+        let (a_month, b_month) = (
+            MONTH_NAMES.get(a.checked_sub(1)?)?,
+            MONTH_NAMES.get(b.checked_sub(1)?)?,
+        );
         Some(format!(
             "'{input}' is ambiguous: it could be {a} {b_month} {year} or {b} {a_month} {year}; \
              write it as year-month-day, i.e. {year}-{b:02}-{a:02} or {year}-{a:02}-{b:02}"
@@ -375,7 +380,8 @@ pub fn excel_serial(serial: f64) -> Option<NaiveDateTime> {
         _ => EXCEL_EPOCH_AFTER_LEAP,
     };
     let date = epoch.checked_add_days(Days::new(u64::try_from(days).ok()?))?;
-    let time = NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second_of_day).ok()?, 0)?;
+    let time =
+        NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second_of_day).ok()?, 0)?;
     Some(date.and_time(time))
 }
 
@@ -439,14 +445,12 @@ fn parse_serial(t: &str) -> Option<Result<(NaiveDateTime, bool), DateError>> {
         None => (t, None),
     };
     let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !all_digits(int) || !frac.is_none_or(|f| !f.is_empty() && all_digits(f))
-    {
+    if int.is_empty() || !all_digits(int) || !frac.is_none_or(|f| !f.is_empty() && all_digits(f)) {
         return None;
     }
     if frac.is_none() && int.len() == 8 {
         return Some(
-            ymd(&int[..4], &int[4..6], &int[6..], t)
-                .map(|d| (d.and_time(NaiveTime::MIN), false)),
+            ymd(&int[..4], &int[4..6], &int[6..], t).map(|d| (d.and_time(NaiveTime::MIN), false)),
         );
     }
     if int.len() > 7 {
@@ -496,7 +500,11 @@ impl<'a> Scan<'a> {
     }
 
     /// A run of digits whose length is in `len`; anything else makes the value unrecognised.
-    fn number(&mut self, len: std::ops::RangeInclusive<usize>, t: &str) -> Result<&'a str, DateError> {
+    fn number(
+        &mut self,
+        len: std::ops::RangeInclusive<usize>,
+        t: &str,
+    ) -> Result<&'a str, DateError> {
         let d = self.digits();
         if len.contains(&d.len()) {
             Ok(d)
@@ -666,14 +674,13 @@ fn parse_time(scan: &mut Scan<'_>, t: &str) -> Result<NaiveTime, DateError> {
         return Err(unrecognised(t));
     }
     scan.spaces();
-    if period.is_none() {
-        if let Some(&(_, p)) = PERIOD_SUFFIXES
+    if period.is_none()
+        && let Some(&(_, p)) = PERIOD_SUFFIXES
             .iter()
             .find(|(suffix, _)| scan.rest.eq_ignore_ascii_case(suffix))
-        {
-            period = Some(p);
-            scan.rest = "";
-        }
+    {
+        period = Some(p);
+        scan.rest = "";
     }
     if !scan.rest.is_empty() {
         return Err(unrecognised(t));
@@ -731,7 +738,12 @@ mod tests {
 
     #[test]
     fn text_is_idempotent_on_samples() {
-        for s in ["  ａ\u{3000}\u{3000}ｂ ", "\u{feff}x\u{200b}", "张\t三", "Ｅ １２３"] {
+        for s in [
+            "  ａ\u{3000}\u{3000}ｂ ",
+            "\u{feff}x\u{200b}",
+            "张\t三",
+            "Ｅ １２３",
+        ] {
             let once = text(s);
             assert_eq!(text(&once), once);
             assert!(matches!(text_cow(&once), Cow::Borrowed(_)));
@@ -793,7 +805,10 @@ mod tests {
         assert_eq!(phone("(202) 555-0123", "1").as_deref(), Ok("+12025550123"));
         assert_eq!(phone("020 7946 0958", "44").as_deref(), Ok("+442079460958"));
         assert_eq!(phone("06 1234 5678", "39").as_deref(), Ok("+390612345678"));
-        assert_eq!(phone("+86 138 1234 5678", "1").as_deref(), Ok("+8613812345678"));
+        assert_eq!(
+            phone("+86 138 1234 5678", "1").as_deref(),
+            Ok("+8613812345678")
+        );
         assert_eq!(phone("13812345678", "+86").as_deref(), Ok("+8613812345678"));
     }
 
@@ -838,14 +853,22 @@ mod tests {
     #[test]
     fn phone_error_messages_explain_the_fix() {
         let msg = PhoneError::TooShort { digits: 5 }.to_string();
-        assert!(msg.contains('5') && msg.contains("+86 138 1234 5678"), "{msg}");
+        assert!(
+            msg.contains('5') && msg.contains("+86 138 1234 5678"),
+            "{msg}"
+        );
         let msg = PhoneError::BadCharacter('/').to_string();
         assert!(msg.contains("'/'"), "{msg}");
     }
 
     #[test]
     fn phone_is_idempotent_on_samples() {
-        for input in ["13812345678", "021-6123 4567", "+86 (0)21 6123 4567", "+1 202 555 0123"] {
+        for input in [
+            "13812345678",
+            "021-6123 4567",
+            "+86 (0)21 6123 4567",
+            "+1 202 555 0123",
+        ] {
             let once = phone(input, "86").unwrap();
             assert_eq!(phone(&once, "86").as_deref(), Ok(once.as_str()));
             assert_eq!(phone(&once, "1").as_deref(), Ok(once.as_str()));
@@ -880,7 +903,13 @@ mod tests {
         ] {
             assert_eq!(date(input), Ok(d(2021, 3, 5)), "{input:?}");
         }
-        for input in ["25/12/2021", "25/12/2021", "12/25/2021", "25-12-2021", "25.12.2021"] {
+        for input in [
+            "25/12/2021",
+            "25/12/2021",
+            "12/25/2021",
+            "25-12-2021",
+            "25.12.2021",
+        ] {
             assert_eq!(date(input), Ok(d(2021, 12, 25)), "{input:?}");
         }
         assert_eq!(date("5/13/2021"), Ok(d(2021, 5, 13)));
@@ -903,8 +932,20 @@ mod tests {
         assert_eq!(excel_serial(44260.5), Some(dt(2021, 3, 5, 12, 0, 0)));
         assert_eq!(excel_serial(1.0), Some(dt(1900, 1, 1, 0, 0, 0)));
         // Rounds to the nearest second, carrying into the next day.
-        assert_eq!(excel_serial(44260.999_999_99), Some(dt(2021, 3, 6, 0, 0, 0)));
-        for bad in [0.0, 0.4, -1.0, 60.0, 60.5, 2_958_466.0, f64::NAN, f64::INFINITY] {
+        assert_eq!(
+            excel_serial(44_260.999_999_99),
+            Some(dt(2021, 3, 6, 0, 0, 0))
+        );
+        for bad in [
+            0.0,
+            0.4,
+            -1.0,
+            60.0,
+            60.5,
+            2_958_466.0,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
             assert_eq!(excel_serial(bad), None, "{bad}");
         }
     }

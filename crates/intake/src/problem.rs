@@ -15,15 +15,28 @@ pub enum Problem {
     UnknownPort(String),
     UnknownLanguage(String),
     /// The same document appears on an earlier row of the same file.
-    DuplicateInFile { first_row: usize },
-    BirthAfterArrival { birth: NaiveDate, arrival: NaiveDate },
-    TooOld { birth: NaiveDate },
+    DuplicateInFile {
+        first_row: usize,
+    },
+    BirthAfterArrival {
+        birth: NaiveDate,
+        arrival: NaiveDate,
+    },
+    TooOld {
+        birth: NaiveDate,
+    },
     AddressRequiredForHome,
     /// No flight/train, port or time anywhere: not in the row, not above the header, not given
     /// with `--arrival`.
-    NoArrival { missing: &'static str },
+    NoArrival {
+        missing: &'static str,
+    },
     /// The traveler is already stored on another arrival.
-    Conflict { transport: String, date: NaiveDate, row: i64 },
+    Conflict {
+        transport: String,
+        date: NaiveDate,
+        row: i64,
+    },
 }
 
 impl Problem {
@@ -41,28 +54,42 @@ impl Problem {
             Problem::Phone(e) => e.to_string(),
             Problem::Date(e) => e.to_string(),
             Problem::UnknownCountry(v) => {
-                format!("unknown country {v:?}: write an ISO 3166 code (CN, USA) or the country's name")
+                format!(
+                    "unknown country {v:?}: write an ISO 3166 code (CN, USA) or the country's name"
+                )
             }
             Problem::UnknownPort(v) => {
-                format!("unknown port {v:?}: use a port's code or name from config/ports.toml, or add it there")
+                format!(
+                    "unknown port {v:?}: use a port's code or name from config/ports.toml, or add it there"
+                )
             }
             Problem::UnknownLanguage(v) => {
-                format!("unknown language {v:?}: write a language name (中文, English) or a code (zh, en, ja)")
+                format!(
+                    "unknown language {v:?}: write a language name (中文, English) or a code (zh, en, ja)"
+                )
             }
             Problem::DuplicateInFile { first_row } => {
-                format!("the same document is already on row {first_row} of this file; remove one of the two rows")
+                format!(
+                    "the same document is already on row {first_row} of this file; remove one of the two rows"
+                )
             }
             Problem::BirthAfterArrival { birth, arrival } => {
                 format!("date of birth {birth} is after the arrival on {arrival}")
             }
-            Problem::TooOld { birth } => format!("date of birth {birth} gives an age over 130 years"),
+            Problem::TooOld { birth } => {
+                format!("date of birth {birth} gives an age over 130 years")
+            }
             Problem::AddressRequiredForHome => {
                 "home quarantine needs the home address in the address column".into()
             }
             Problem::NoArrival { missing } => format!(
                 "no {missing}: give it in a column, in the block above the header, or with --arrival"
             ),
-            Problem::Conflict { transport, date, row } => format!(
+            Problem::Conflict {
+                transport,
+                date,
+                row,
+            } => format!(
                 "this document is already stored on arrival {transport} of {date} (row {row} of its manifest); \
                  the same traveler cannot be on two arrivals: correct the document number or remove the row"
             ),
@@ -73,17 +100,40 @@ impl Problem {
         match self {
             Problem::Required => "为空，但此列为必填项".into(),
             Problem::Domain(e) => e.message(Lang::ZhCn),
-            Problem::Phone(e) => format!("电话号码无效（{}）：请填写带国家代码的号码，如 +86 138 1234 5678", phone_zh(e)),
-            Problem::Date(e) => format!("日期无效（{}）：请按 年-月-日 填写，如 2021-03-05", date_zh(e)),
-            Problem::UnknownCountry(v) => format!("无法识别的国家 {v:?}：请填写 ISO 3166 代码（CN、USA）或国家名称"),
-            Problem::UnknownPort(v) => format!("无法识别的口岸 {v:?}：请使用 config/ports.toml 中的口岸代码或名称，或在其中添加"),
-            Problem::UnknownLanguage(v) => format!("无法识别的语言 {v:?}：请填写语言名称（中文、English）或代码（zh、en、ja）"),
-            Problem::DuplicateInFile { first_row } => format!("同一证件已出现在本文件第 {first_row} 行；请删除其中一行"),
-            Problem::BirthAfterArrival { birth, arrival } => format!("出生日期 {birth} 晚于抵达日期 {arrival}"),
+            Problem::Phone(e) => format!(
+                "电话号码无效（{}）：请填写带国家代码的号码，如 +86 138 1234 5678",
+                phone_zh(e)
+            ),
+            Problem::Date(e) => format!(
+                "日期无效（{}）：请按 年-月-日 填写，如 2021-03-05",
+                date_zh(e)
+            ),
+            Problem::UnknownCountry(v) => {
+                format!("无法识别的国家 {v:?}：请填写 ISO 3166 代码（CN、USA）或国家名称")
+            }
+            Problem::UnknownPort(v) => format!(
+                "无法识别的口岸 {v:?}：请使用 config/ports.toml 中的口岸代码或名称，或在其中添加"
+            ),
+            Problem::UnknownLanguage(v) => {
+                format!("无法识别的语言 {v:?}：请填写语言名称（中文、English）或代码（zh、en、ja）")
+            }
+            Problem::DuplicateInFile { first_row } => {
+                format!("同一证件已出现在本文件第 {first_row} 行；请删除其中一行")
+            }
+            Problem::BirthAfterArrival { birth, arrival } => {
+                format!("出生日期 {birth} 晚于抵达日期 {arrival}")
+            }
             Problem::TooOld { birth } => format!("出生日期 {birth} 对应年龄超过 130 岁"),
             Problem::AddressRequiredForHome => "居家隔离须在地址列填写家庭住址".into(),
-            Problem::NoArrival { missing } => format!("缺少{}：请在列中、表头上方信息区或用 --arrival 给出", missing_zh(missing)),
-            Problem::Conflict { transport, date, row } => format!(
+            Problem::NoArrival { missing } => format!(
+                "缺少{}：请在列中、表头上方信息区或用 --arrival 给出",
+                missing_zh(missing)
+            ),
+            Problem::Conflict {
+                transport,
+                date,
+                row,
+            } => format!(
                 "该证件已登记在 {date} 的 {transport} 航班/车次（其名单第 {row} 行）；同一旅客不能属于两个航班/车次：请更正证件号码或删除此行"
             ),
         }
@@ -100,7 +150,9 @@ fn phone_zh(e: &PhoneError) -> String {
         PhoneError::TooShort { digits } => format!("只有 {digits} 位数字"),
         PhoneError::TooLong { digits } => format!("有 {digits} 位数字，超过 15 位"),
         PhoneError::ChineseMobileLength { digits } => format!("手机号有 {digits} 位，应为 11 位"),
-        PhoneError::ChineseLandlineLength { digits } => format!("固定电话有 {digits} 位，应为含区号 9 至 11 位"),
+        PhoneError::ChineseLandlineLength { digits } => {
+            format!("固定电话有 {digits} 位，应为含区号 9 至 11 位")
+        }
     }
 }
 
@@ -138,9 +190,14 @@ impl RowError {
         let what = self.problem.message(lang);
         match (lang, &self.sheet) {
             (Lang::En, None) => format!("row {}, column {:?}: {what}", self.row, self.column),
-            (Lang::En, Some(s)) => format!("sheet {s:?}, row {}, column {:?}: {what}", self.row, self.column),
+            (Lang::En, Some(s)) => format!(
+                "sheet {s:?}, row {}, column {:?}: {what}",
+                self.row, self.column
+            ),
             (Lang::ZhCn, None) => format!("第 {} 行，“{}”列：{what}", self.row, self.column),
-            (Lang::ZhCn, Some(s)) => format!("工作表“{s}”第 {} 行，“{}”列：{what}", self.row, self.column),
+            (Lang::ZhCn, Some(s)) => {
+                format!("工作表“{s}”第 {} 行，“{}”列：{what}", self.row, self.column)
+            }
         }
     }
 }

@@ -179,7 +179,7 @@ pub enum SourceError {
         message: String,
     },
     #[error(
-        "{file}: the file has no data (no non-empty row in any sheet); check that the right file was chosen"
+        "{file}: the file has no data (every row is empty); check that the right file was chosen"
     )]
     Empty { file: String },
 }
@@ -218,9 +218,10 @@ pub fn read_path(path: &Path) -> Result<Vec<Grid>, SourceError> {
             if looks_like_html(&bytes) {
                 return Err(SourceError::Spreadsheet {
                     file,
-                    message: "this is a web page saved with a spreadsheet extension, not a \
-                              workbook; open it in Excel or WPS and save it as .xlsx or CSV"
-                        .to_owned(),
+                    message:
+                        "this is a web page or XML export saved with a spreadsheet extension, \
+                              not a workbook; open it in Excel or WPS and save it as .xlsx or CSV"
+                            .to_owned(),
                 });
             }
             if looks_like_text(&bytes) {

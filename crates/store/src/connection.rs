@@ -4,10 +4,10 @@
 //! `spawn_blocking` (the web issue bounds how many such calls run at once).
 
 use crate::{DatabaseUrl, StoreError};
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
 use std::time::Duration;
 
 #[derive(diesel::MultiConnection)]
@@ -56,7 +56,9 @@ impl Manager {
                 Ok(DbConnection::Pg(c))
             }
             DatabaseUrl::Sqlite(path) => {
-                let s = path.to_str().ok_or_else(|| fail(&"the path is not valid UTF-8"))?;
+                let s = path
+                    .to_str()
+                    .ok_or_else(|| fail(&"the path is not valid UTF-8"))?;
                 let mut c = SqliteConnection::establish(s).map_err(|e| fail(&e))?;
                 c.batch_execute(SQLITE_SETTINGS).map_err(|e| fail(&e))?;
                 Ok(DbConnection::Sqlite(c))
@@ -124,7 +126,10 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)?;
-        Ok(Store { pool, url: url.clone() })
+        Ok(Store {
+            pool,
+            url: url.clone(),
+        })
     }
 
     pub fn conn(&self) -> Result<PooledConnection, StoreError> {

@@ -51,7 +51,11 @@ pub struct ImportOutcome {
 type Key = (String, String, String);
 
 fn key_of(t: &Traveler) -> Key {
-    (t.nationality.alpha3.to_string(), t.document.kind.code().to_string(), t.document.number.clone())
+    (
+        t.nationality.alpha3.to_string(),
+        t.document.kind.code().to_string(),
+        t.document.number.clone(),
+    )
 }
 
 /// SQLite allows 32,766 bound values per statement, PostgreSQL 65,535; 19 columns a row.
@@ -60,7 +64,11 @@ const LOOKUP_CHUNK: usize = 1_000;
 
 impl Store {
     /// Imports in one transaction; `progress` hears how many rows are stored so far.
-    pub fn import(&self, req: &ImportRequest, progress: &mut dyn FnMut(usize)) -> Result<ImportOutcome, StoreError> {
+    pub fn import(
+        &self,
+        req: &ImportRequest,
+        progress: &mut dyn FnMut(usize),
+    ) -> Result<ImportOutcome, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction(|conn| import_in(conn, req, progress))
     }
@@ -150,8 +158,12 @@ fn import_in(
             .collect();
         // Multi-row INSERT does not compile through MultiConnection: go to the concrete one.
         out.inserted += match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(travelers::table).values(&rows).execute(c)?,
-            DbConnection::Pg(c) => diesel::insert_into(travelers::table).values(&rows).execute(c)?,
+            DbConnection::Sqlite(c) => diesel::insert_into(travelers::table)
+                .values(&rows)
+                .execute(c)?,
+            DbConnection::Pg(c) => diesel::insert_into(travelers::table)
+                .values(&rows)
+                .execute(c)?,
         };
         progress(out.inserted);
     }
@@ -202,9 +214,16 @@ struct Existing {
     source_row: i64,
 }
 
-fn existing_travelers(conn: &mut DbConnection, req: &ImportRequest) -> Result<HashMap<Key, Existing>, StoreError> {
+fn existing_travelers(
+    conn: &mut DbConnection,
+    req: &ImportRequest,
+) -> Result<HashMap<Key, Existing>, StoreError> {
     let numbers: Vec<&str> = {
-        let mut v: Vec<&str> = req.rows.iter().map(|r| r.traveler.document.number.as_str()).collect();
+        let mut v: Vec<&str> = req
+            .rows
+            .iter()
+            .map(|r| r.traveler.document.number.as_str())
+            .collect();
         v.sort_unstable();
         v.dedup();
         v
@@ -225,7 +244,15 @@ fn existing_travelers(conn: &mut DbConnection, req: &ImportRequest) -> Result<Ha
             ))
             .load::<(String, String, String, i64, String, NaiveDate, i64)>(conn)?;
         for (nat, kind, number, arrival_id, transport, date, source_row) in rows {
-            found.insert((nat, kind, number), Existing { arrival_id, transport, date, source_row });
+            found.insert(
+                (nat, kind, number),
+                Existing {
+                    arrival_id,
+                    transport,
+                    date,
+                    source_row,
+                },
+            );
         }
     }
     Ok(found)

@@ -72,7 +72,9 @@ impl Store {
                 };
                 match stored.iter().find(|s| s.code == p.code) {
                     None => {
-                        diesel::insert_into(ports::table).values(&row).execute(conn)?;
+                        diesel::insert_into(ports::table)
+                            .values(&row)
+                            .execute(conn)?;
                     }
                     Some(s)
                         if s.name_zh != row.name_zh
@@ -81,7 +83,9 @@ impl Store {
                             || s.lat != row.lat
                             || s.lon != row.lon =>
                     {
-                        diesel::update(ports::table.find(s.id)).set(&row).execute(conn)?;
+                        diesel::update(ports::table.find(s.id))
+                            .set(&row)
+                            .execute(conn)?;
                     }
                     Some(_) => {}
                 }
@@ -92,7 +96,10 @@ impl Store {
 
     pub fn ports(&self) -> Result<Vec<PortRow>, StoreError> {
         let mut conn = self.conn()?;
-        Ok(ports::table.select(PortRow::as_select()).order(ports::code).load(&mut conn)?)
+        Ok(ports::table
+            .select(PortRow::as_select())
+            .order(ports::code)
+            .load(&mut conn)?)
     }
 
     pub fn stats(&self) -> Result<Stats, StoreError> {
@@ -112,7 +119,12 @@ impl Store {
             .load::<(String, i64)>(conn)?
             .into_iter()
             .collect();
-        Ok(Stats { travelers: travelers_n, arrivals: arrivals_n, by_destination, by_health })
+        Ok(Stats {
+            travelers: travelers_n,
+            arrivals: arrivals_n,
+            by_destination,
+            by_health,
+        })
     }
 
     /// Arrivals with this flight or train number, newest first.
@@ -159,7 +171,12 @@ impl Store {
                 travelers::notes,
                 travelers::source_row,
             ))
-            .order((arrivals::scheduled_at, arrivals::id, travelers::import_id, travelers::source_row))
+            .order((
+                arrivals::scheduled_at,
+                arrivals::id,
+                travelers::import_id,
+                travelers::source_row,
+            ))
             .into_boxed();
         if let Some(t) = transport {
             q = q.filter(arrivals::transport_no.eq(t.to_string()));

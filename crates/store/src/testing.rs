@@ -4,9 +4,9 @@
 //! parallel without sharing rows.
 
 use crate::{DatabaseUrl, StoreError};
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::pg::PgConnection;
-use diesel::Connection;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -43,18 +43,26 @@ impl TestDatabase {
     pub fn sqlite() -> TestDatabase {
         let dir = std::env::temp_dir().join(format!("closedloop-test-{}", unique_suffix()));
         let _ = std::fs::create_dir_all(&dir);
-        TestDatabase { url: DatabaseUrl::Sqlite(dir.join("closedloop.db")), cleanup: Cleanup::Dir(dir) }
+        TestDatabase {
+            url: DatabaseUrl::Sqlite(dir.join("closedloop.db")),
+            cleanup: Cleanup::Dir(dir),
+        }
     }
 
     pub fn postgres(admin: &str) -> Result<TestDatabase, StoreError> {
         let name = format!("t_{}", unique_suffix());
-        let mut conn = PgConnection::establish(admin)
-            .map_err(|e| StoreError::Connect { url: admin.to_string(), reason: e.to_string() })?;
+        let mut conn = PgConnection::establish(admin).map_err(|e| StoreError::Connect {
+            url: admin.to_string(),
+            reason: e.to_string(),
+        })?;
         conn.batch_execute(&format!("CREATE DATABASE {name}"))?;
         let url = replace_database(admin, &name);
         Ok(TestDatabase {
             url: DatabaseUrl::Postgres(url),
-            cleanup: Cleanup::Postgres { admin: admin.to_string(), name },
+            cleanup: Cleanup::Postgres {
+                admin: admin.to_string(),
+                name,
+            },
         })
     }
 
@@ -91,7 +99,8 @@ impl Drop for TestDatabase {
             }
             Cleanup::Postgres { admin, name } => {
                 if let Ok(mut c) = PgConnection::establish(admin) {
-                    let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
                 }
             }
         }
@@ -104,8 +113,17 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name() {
-        assert_eq!(replace_database("postgres://a:b@h:5432/postgres", "t_1"), "postgres://a:b@h:5432/t_1");
-        assert_eq!(replace_database("postgres://a@h", "t_1"), "postgres://a@h/t_1");
-        assert_eq!(replace_database("postgres://a@h/db?sslmode=disable", "t_1"), "postgres://a@h/t_1?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://a:b@h:5432/postgres", "t_1"),
+            "postgres://a:b@h:5432/t_1"
+        );
+        assert_eq!(
+            replace_database("postgres://a@h", "t_1"),
+            "postgres://a@h/t_1"
+        );
+        assert_eq!(
+            replace_database("postgres://a@h/db?sslmode=disable", "t_1"),
+            "postgres://a@h/t_1?sslmode=disable"
+        );
     }
 }

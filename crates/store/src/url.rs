@@ -15,9 +15,14 @@ impl DatabaseUrl {
     /// quietly created under that odd name.
     pub fn parse(raw: &str) -> Result<Self, StoreError> {
         let s = raw.trim();
-        let bad = |reason: &str| StoreError::BadUrl { url: raw.to_string(), reason: reason.to_string() };
+        let bad = |reason: &str| StoreError::BadUrl {
+            url: raw.to_string(),
+            reason: reason.to_string(),
+        };
         if s.is_empty() {
-            return Err(bad("empty: give postgres://user:password@host/db or a SQLite file path"));
+            return Err(bad(
+                "empty: give postgres://user:password@host/db or a SQLite file path",
+            ));
         }
         if s.starts_with("postgres://") || s.starts_with("postgresql://") {
             return Ok(DatabaseUrl::Postgres(s.to_string()));
@@ -66,12 +71,18 @@ mod tests {
 
     #[test]
     fn chooses_the_backend_by_scheme() {
-        assert!(matches!(DatabaseUrl::parse("postgres://a:b@127.0.0.1/x"), Ok(DatabaseUrl::Postgres(_))));
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://a:b@127.0.0.1/x"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
             DatabaseUrl::Sqlite(PathBuf::from("data/x.db"))
         );
-        assert_eq!(DatabaseUrl::parse("x.db").unwrap(), DatabaseUrl::Sqlite(PathBuf::from("x.db")));
+        assert_eq!(
+            DatabaseUrl::parse("x.db").unwrap(),
+            DatabaseUrl::Sqlite(PathBuf::from("x.db"))
+        );
         assert!(DatabaseUrl::parse("postgre://a@b/c").is_err());
         assert!(DatabaseUrl::parse("").is_err());
     }

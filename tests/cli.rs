@@ -1,0 +1,96 @@
+//! The command line itself: help, migrations, database selection.
+
+mod common;
+
+use common::Env;
+
+#[test]
+fn help_lists_the_commands() {
+    let env = Env::new();
+    let r = env.ok(&["--help"]);
+    for cmd in ["db", "import", "stats", "travelers", "bench", "demo"] {
+        assert!(
+            r.stdout.contains(cmd),
+            "{cmd} missing from --help:\n{}",
+            r.stdout
+        );
+    }
+    for sub in [
+        &["db", "migrate", "--help"][..],
+        &["import", "--help"],
+        &["travelers", "list", "--help"],
+        &["bench", "import", "--help"],
+    ] {
+        env.ok(sub);
+    }
+}
+
+#[test]
+fn migrate_applies_once_then_reports_up_to_date() {
+    let env = Env::new();
+    let first = env.ok(&["db", "migrate"]);
+    assert!(
+        first.stdout.contains("applied 1") || first.stdout.contains("up to date"),
+        "{}",
+        first.stdout
+    );
+    let second = env.ok(&["db", "migrate"]);
+    assert!(second.stdout.contains("up to date"), "{}", second.stdout);
+    let status = env.ok(&["db", "status"]);
+    let backend = if env.db.is_postgres() {
+        "postgresql"
+    } else {
+        "sqlite"
+    };
+    assert!(status.stdout.contains(backend), "{}", status.stdout);
+    assert_eq!(
+        env.stats(),
+        serde_json::json!({"travelers": 0, "arrivals": 0, "by_destination": {}, "by_health": {}})
+    );
+}
+
+#[test]
+fn a_mistyped_database_url_is_an_error_not_a_new_file() {
+    let env = Env::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_closedloop"))
+        .args([
+            "--database-url",
+            "postgre://x@127.0.0.1/db",
+            "db",
+            "migrate",
+        ])
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scheme"));
+    assert_eq!(
+        std::fs::read_dir(env.dir.path()).unwrap().count(),
+        0,
+        "a file was created"
+    );
+}
+
+#[test]
+fn messages_exist_in_chinese() {
+    let env = Env::new();
+    let file = env.write(
+        "bad.csv",
+        "姓名,国籍,证件号码,航班号,入境口岸,抵达时间\n,中国,E1234567,CA1,PVG,2021-03-05\n",
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_closedloop"))
+        .args([
+            "--database-url",
+            &env.db.url_string(),
+            "--lang",
+            "zh-CN",
+            "import",
+        ])
+        .arg(&file)
+        .current_dir(env.dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("第 2 行，“姓名”列：为空"), "{stderr}");
+    assert!(stderr.contains("未导入任何数据"), "{stderr}");
+}
