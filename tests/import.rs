@@ -87,7 +87,17 @@ fn xlsx_with_english_headers_excel_dates_and_numeric_phones() {
         ws.write_string(2, c as u16, *h).unwrap();
     }
     // 1988-05-20 is serial 32283; 2021-03-06 09:15 is 44261.385416…
-    let rows: [(&str, &str, &str, &str, f64, f64, &str, &str); 2] = [
+    type Row<'a> = (
+        &'a str,
+        &'a str,
+        &'a str,
+        &'a str,
+        f64,
+        f64,
+        &'a str,
+        &'a str,
+    );
+    let rows: [Row; 2] = [
         (
             "Tanaka Yuki",
             "F",

@@ -26,6 +26,9 @@ pub struct BenchImportArgs {
     /// Runs of each side; the median is reported.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Also write the generated manifest here, to inspect or profile it.
+    #[arg(long, value_name = "FILE")]
+    pub keep_csv: Option<std::path::PathBuf>,
     /// The sqlite3 shell to compare with.
     #[arg(long, default_value = "sqlite3")]
     pub sqlite3: String,
@@ -36,6 +39,9 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");
     std::fs::write(&csv, generate_manifest(args.rows))?;
+    if let Some(keep) = &args.keep_csv {
+        std::fs::copy(&csv, keep).with_context(|| format!("cannot write {}", keep.display()))?;
+    }
     let runs = args.runs.max(1);
 
     let mut ours = Vec::with_capacity(runs);

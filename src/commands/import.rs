@@ -130,9 +130,15 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
         fallback_arrival,
     };
     let spinner = progress_bar(None, ctx.t("reading and checking", "读取并校验"));
+    let started = std::time::Instant::now();
     let manifest =
         read_manifest(&args.file, &opts).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
     spinner.finish_and_clear();
+    tracing::info!(
+        rows = manifest.data_rows,
+        seconds = started.elapsed().as_secs_f64(),
+        "read and validated"
+    );
 
     let mut summary = Summary {
         file: args.file.display().to_string(),
@@ -163,6 +169,7 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
     let bar = progress_bar(Some(request.rows.len() as u64), ctx.t("storing", "写入"));
     let outcome = store.import(&request, &mut |n| bar.set_position(n as u64));
     bar.finish_and_clear();
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "stored");
     let outcome: ImportOutcome = match outcome {
         Ok(o) => o,
         Err(StoreError::Conflicts(conflicts)) => {

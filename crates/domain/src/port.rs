@@ -93,7 +93,17 @@ impl PortDirectory {
     }
 
     pub fn find(&self, name: &str) -> Option<&Port> {
-        self.ports.iter().find(|p| p.answers_to(name))
+        let name = name.trim();
+        let exact = |p: &&Port| {
+            p.code == name
+                || p.name_zh == name
+                || p.name_en == name
+                || p.aliases.iter().any(|a| a == name)
+        };
+        self.ports
+            .iter()
+            .find(exact)
+            .or_else(|| self.ports.iter().find(|p| p.answers_to(name)))
     }
 }
 

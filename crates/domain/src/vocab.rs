@@ -52,10 +52,18 @@ macro_rules! vocabulary {
             type Err = $crate::DomainError;
             fn from_str(s: &str) -> Result<Self, Self::Err> {
                 let s = s.trim();
+                // Exact spellings first: most cells are written exactly as a listed word, and
+                // the byte comparison is far cheaper than the case- and space-blind one.
                 $name::ALL
                     .iter()
                     .copied()
-                    .find(|v| v.words().iter().any(|w| $crate::vocab::same_word(s, w)))
+                    .find(|v| v.words().contains(&s))
+                    .or_else(|| {
+                        $name::ALL
+                            .iter()
+                            .copied()
+                            .find(|v| v.words().iter().any(|w| $crate::vocab::same_word(s, w)))
+                    })
                     .ok_or_else(|| $crate::DomainError::Invalid {
                         field: $field,
                         value: s.to_string(),

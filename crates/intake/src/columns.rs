@@ -135,6 +135,8 @@ impl Field {
                 "航班号",
                 "车次",
                 "航班车次",
+                "航班号车次",
+                "车次航班号",
                 "航班或车次",
                 "航班",
                 "班次",
@@ -215,7 +217,9 @@ impl Field {
         }
     }
 
-    const ALL: [Field; 18] = [
+    pub const COUNT: usize = 18;
+
+    const ALL: [Field; Field::COUNT] = [
         Field::Name,
         Field::Sex,
         Field::Nationality,

@@ -7,6 +7,7 @@
 //! - [`normalize`] turns one raw value into its canonical form (text, document numbers, phones,
 //!   dates);
 //! - [`manifest`] validates every row into domain types, collecting every problem at once;
+//! - `row` validates one row, on as many threads as there are cores;
 //! - [`problem`] says what is wrong, where, in both languages;
 //! - [`rejected`] writes rejected rows with their reasons next to the input.
 //!
@@ -17,6 +18,7 @@ pub mod manifest;
 pub mod normalize;
 pub mod problem;
 pub mod rejected;
+mod row;
 pub mod source;
 
 pub use manifest::{IntakeError, IntakeOptions, Manifest, read_manifest};

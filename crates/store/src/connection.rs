@@ -33,8 +33,9 @@ impl Backend {
 
 /// WAL lets readers run beside the writer; FULL makes an acknowledged commit survive power
 /// loss (NORMAL may lose the last commits); foreign keys are off by default in SQLite.
+/// A 32 MiB page cache keeps a 100,000-row import from spilling pages before its commit.
 const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000;";
+     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; PRAGMA cache_size = -32768;";
 const POSTGRES_SETTINGS: &str = "SET synchronous_commit = on;";
 
 /// Opens connections of the backend the URL names — never guessing from which one accepts it.

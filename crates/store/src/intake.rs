@@ -89,7 +89,13 @@ fn import_in(
         out.arrivals_created += usize::from(created);
     }
 
+    let started = std::time::Instant::now();
     let existing = existing_travelers(conn, req)?;
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        found = existing.len(),
+        "looked up existing travelers"
+    );
     let mut seen: HashSet<Key> = HashSet::with_capacity(req.rows.len());
     let mut fresh = Vec::with_capacity(req.rows.len());
     for r in &req.rows {
@@ -152,21 +158,32 @@ fn import_in(
                     notes: t.notes.as_deref(),
                     import_id,
                     source_row: r.row as i64,
-                    created_at: now,
                 }
             })
             .collect();
-        // Multi-row INSERT does not compile through MultiConnection: go to the concrete one.
         out.inserted += match conn {
-            DbConnection::Sqlite(c) => diesel::insert_into(travelers::table)
-                .values(&rows)
-                .execute(c)?,
+            DbConnection::Sqlite(c) => {
+                let mut n = 0;
+                for row in &rows {
+                    n += diesel::insert_into(travelers::table)
+                        .values(row)
+                        .execute(c)?;
+                }
+                n
+            }
+            // A multi-row INSERT does not compile through MultiConnection, hence the concrete
+            // connection; over a network it saves round trips.
             DbConnection::Pg(c) => diesel::insert_into(travelers::table)
                 .values(&rows)
                 .execute(c)?,
         };
         progress(out.inserted);
     }
+    tracing::debug!(
+        seconds = started.elapsed().as_secs_f64(),
+        rows = out.inserted,
+        "inserted"
+    );
     Ok(out)
 }
 
@@ -228,11 +245,18 @@ fn existing_travelers(
         v.dedup();
         v
     };
+    // A table smaller than the file is read whole in one query; otherwise only the file's
+    // documents are looked up, a chunk at a time.
+    let stored = travelers::table.count().get_result::<i64>(conn)?;
+    let chunks: Vec<Option<&[&str]>> = if stored as usize <= numbers.len() {
+        vec![None]
+    } else {
+        numbers.chunks(LOOKUP_CHUNK).map(Some).collect()
+    };
     let mut found = HashMap::new();
-    for chunk in numbers.chunks(LOOKUP_CHUNK) {
-        let rows = travelers::table
+    for chunk in chunks {
+        let mut query = travelers::table
             .inner_join(arrivals::table)
-            .filter(travelers::document_number.eq_any(chunk))
             .select((
                 travelers::nationality,
                 travelers::document_type,
@@ -242,7 +266,11 @@ fn existing_travelers(
                 arrivals::service_date,
                 travelers::source_row,
             ))
-            .load::<(String, String, String, i64, String, NaiveDate, i64)>(conn)?;
+            .into_boxed();
+        if let Some(chunk) = chunk {
+            query = query.filter(travelers::document_number.eq_any(chunk));
+        }
+        let rows = query.load::<(String, String, String, i64, String, NaiveDate, i64)>(conn)?;
         for (nat, kind, number, arrival_id, transport, date, source_row) in rows {
             found.insert(
                 (nat, kind, number),

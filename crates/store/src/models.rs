@@ -51,6 +51,7 @@ pub struct NewImport<'a> {
     pub imported_at: NaiveDateTime,
 }
 
+/// When a traveler was stored is their import's `imported_at`.
 /// `treat_none_as_default_value = false` binds NULL instead of DEFAULT, which keeps SQLite's
 /// multi-row INSERT in one statement (DEFAULT would force one statement per row).
 #[derive(Debug, Insertable)]
@@ -73,5 +74,4 @@ pub struct NewTraveler<'a> {
     pub notes: Option<&'a str>,
     pub import_id: i64,
     pub source_row: i64,
-    pub created_at: NaiveDateTime,
 }

@@ -57,7 +57,6 @@ diesel::table! {
         notes -> Nullable<Text>,
         import_id -> BigInt,
         source_row -> BigInt,
-        created_at -> Timestamp,
     }
 }
 

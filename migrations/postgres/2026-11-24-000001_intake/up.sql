@@ -50,9 +50,8 @@ CREATE TABLE travelers (
     notes TEXT,
     import_id BIGINT NOT NULL REFERENCES imports (id),
     source_row BIGINT NOT NULL,
-    created_at TIMESTAMP NOT NULL,
-    UNIQUE (nationality, document_type, document_number)
+    -- document_number leads: the import looks travelers up by it.
+    UNIQUE (document_number, document_type, nationality)
 );
 
 CREATE INDEX travelers_arrival_id ON travelers (arrival_id);
-CREATE INDEX travelers_document_number ON travelers (document_number);

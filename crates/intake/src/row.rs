@@ -1,0 +1,439 @@
+//! One row's validation: every field read, normalised and checked, every problem collected.
+
+use crate::columns::{Field, Layout};
+use crate::manifest::{IntakeError, IntakeOptions};
+use crate::normalize;
+use crate::problem::{Problem, RowError};
+use crate::source::{Cell, Row};
+use chrono::NaiveDateTime;
+use closedloop_domain::arrival::{Arrival, TransportNumber};
+use closedloop_domain::country::{self, Country};
+use closedloop_domain::traveler::{
+    DestinationKind, Document, DocumentType, HealthStatus, Sex, SpecialNeed, SpecialNeeds, Traveler,
+};
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+/// Per-thread memory of lookups: a manifest repeats the same few nationalities thousands of
+/// times, and each lookup normalises its key.
+#[derive(Default)]
+pub(crate) struct Memo {
+    countries: HashMap<String, Option<&'static Country>>,
+}
+
+impl Memo {
+    fn country(&mut self, name: &str) -> Option<&'static Country> {
+        if let Some(c) = self.countries.get(name) {
+            return *c;
+        }
+        let c = country::lookup(name);
+        self.countries.insert(name.to_string(), c);
+        c
+    }
+}
+
+/// A sheet's layout with its column indices resolved and its sheet-wide arrival values parsed.
+pub(crate) struct SheetContext<'a> {
+    layout: &'a Layout,
+    pub(crate) sheet: Option<String>,
+    opts: &'a IntakeOptions<'a>,
+    columns: [Option<usize>; Field::COUNT],
+    transport: Option<TransportNumber>,
+    port: Option<String>,
+    time: Option<NaiveDateTime>,
+}
+
+pub(crate) type RowResult = Result<(Arrival, Traveler), Vec<RowError>>;
+
+impl<'a> SheetContext<'a> {
+    pub(crate) fn new(
+        layout: &'a Layout,
+        sheet: Option<String>,
+        opts: &'a IntakeOptions<'a>,
+    ) -> Result<Self, IntakeError> {
+        let mut columns = [None; Field::COUNT];
+        for (i, f) in layout.fields.iter().enumerate() {
+            if let Some(f) = f {
+                columns[*f as usize].get_or_insert(i);
+            }
+        }
+        let mut ctx = SheetContext {
+            layout,
+            sheet,
+            opts,
+            columns,
+            transport: None,
+            port: None,
+            time: None,
+        };
+        let mut errors = Vec::new();
+        for (field, cell, row) in &layout.sheet_values {
+            let err = |problem| RowError {
+                sheet: ctx.sheet.clone(),
+                row: *row,
+                column: field.display().into(),
+                problem,
+            };
+            match field {
+                Field::Transport => match TransportNumber::parse(&cell.as_text()) {
+                    Ok(t) => ctx.transport = Some(t),
+                    Err(e) => errors.push(err(Problem::Domain(e))),
+                },
+                Field::Port => match ctx.port_code(cell) {
+                    Ok(p) => ctx.port = Some(p),
+                    Err(p) => errors.push(err(p)),
+                },
+                Field::ArrivalTime => match cell_datetime(cell) {
+                    Ok(t) => ctx.time = Some(t),
+                    Err(p) => errors.push(err(p)),
+                },
+                _ => {}
+            }
+        }
+        if let Some(t) = &opts.transport_override {
+            ctx.transport = Some(t.clone());
+        }
+        if errors.is_empty() {
+            Ok(ctx)
+        } else {
+            Err(IntakeError::SheetValues(errors))
+        }
+    }
+
+    fn port_code(&self, cell: &Cell) -> Result<String, Problem> {
+        let name = normalize::text(&cell.as_text());
+        self.opts
+            .ports
+            .find(&name)
+            .map(|p| p.code.clone())
+            .ok_or(Problem::UnknownPort(name))
+    }
+
+    /// The header of a field's column as the file wrote it.
+    pub(crate) fn header_of(&self, field: Field) -> String {
+        self.columns[field as usize].map_or_else(
+            || field.display().to_string(),
+            |i| self.layout.header[i].clone(),
+        )
+    }
+
+    fn cell<'r>(&self, row: &'r Row, field: Field) -> Option<&'r Cell> {
+        self.columns[field as usize]
+            .map(|i| row.get(i))
+            .filter(|c| !c.is_empty())
+    }
+
+    fn text<'r>(&self, row: &'r Row, field: Field) -> Option<Cow<'r, str>> {
+        self.cell(row, field).map(|c| match c.as_text() {
+            Cow::Borrowed(s) => normalize::text_cow(s),
+            Cow::Owned(s) => Cow::Owned(normalize::text(&s)),
+        })
+    }
+
+    pub(crate) fn row(&self, row: &Row, memo: &mut Memo) -> RowResult {
+        let mut errors = Vec::new();
+        let mut fail = |field: Field, problem: Problem| {
+            let column = self.header_of(field);
+            errors.push(RowError {
+                sheet: self.sheet.clone(),
+                row: row.number,
+                column,
+                problem,
+            });
+        };
+        macro_rules! parse_or {
+            ($field:expr, $default:expr) => {
+                match self.text(row, $field) {
+                    None => Some($default),
+                    Some(t) => t.parse().map_err(|e| fail($field, Problem::Domain(e))).ok(),
+                }
+            };
+        }
+
+        let name = self.text(row, Field::Name).map(|n| person_name(&n));
+        if name.is_none() {
+            fail(Field::Name, Problem::Required);
+        }
+        let sex: Option<Sex> = parse_or!(Field::Sex, Sex::Unknown);
+        let kind: Option<DocumentType> = parse_or!(Field::DocumentType, DocumentType::Passport);
+        let health: Option<HealthStatus> = parse_or!(Field::Health, HealthStatus::Normal);
+        let destination: Option<DestinationKind> =
+            parse_or!(Field::DestinationKind, DestinationKind::Hotel);
+        let number = self
+            .text(row, Field::DocumentNumber)
+            .map(|t| normalize::document_number(&t));
+        let document = match (kind, number) {
+            (_, None) => {
+                fail(Field::DocumentNumber, Problem::Required);
+                None
+            }
+            (Some(k), Some(n)) => Document::new(k, &n)
+                .map_err(|e| fail(Field::DocumentNumber, Problem::Domain(e)))
+                .ok(),
+            (None, Some(_)) => None,
+        };
+        let nationality = match self.text(row, Field::Nationality) {
+            None => {
+                fail(Field::Nationality, Problem::Required);
+                None
+            }
+            Some(t) => memo.country(&t).or_else(|| {
+                fail(Field::Nationality, Problem::UnknownCountry(t.into_owned()));
+                None
+            }),
+        };
+        let birth_date = self
+            .cell(row, Field::BirthDate)
+            .and_then(|c| match cell_datetime(c) {
+                Ok(t) => Some(t.date()),
+                Err(p) => {
+                    fail(Field::BirthDate, p);
+                    None
+                }
+            });
+        let phone = self.text(row, Field::Phone).and_then(|t| {
+            normalize::phone(&t, &self.opts.default_country_code)
+                .map_err(|e| fail(Field::Phone, Problem::Phone(e)))
+                .ok()
+        });
+        let language = self.text(row, Field::Language).and_then(|t| {
+            language_code(&t).or_else(|| {
+                fail(Field::Language, Problem::UnknownLanguage(t.into_owned()));
+                None
+            })
+        });
+        let address = self
+            .text(row, Field::DestinationAddress)
+            .map(Cow::into_owned);
+        if destination == Some(DestinationKind::Home) && address.is_none() {
+            fail(Field::DestinationAddress, Problem::AddressRequiredForHome);
+        }
+        let family_group = self.text(row, Field::FamilyGroup).map(Cow::into_owned);
+        let notes = self.text(row, Field::Notes).map(Cow::into_owned);
+        let mut needs = SpecialNeeds::default();
+        if let Some(t) = self.text(row, Field::SpecialNeeds) {
+            for word in t
+                .split([',', '，', '、', ';', '；', '/', ' '])
+                .filter(|w| !w.is_empty())
+            {
+                match word.parse::<SpecialNeed>() {
+                    Ok(n) => needs.insert(n),
+                    Err(e) => fail(Field::SpecialNeeds, Problem::Domain(e)),
+                }
+            }
+        }
+        if let Some(n) = &notes {
+            for need in SpecialNeeds::scan_note(n).iter() {
+                needs.insert(need);
+            }
+        }
+        if family_group.is_some() {
+            needs.insert(SpecialNeed::FamilyGroup);
+        }
+        let arrival = self.arrival(row, &mut fail);
+
+        if let (Some(b), Some(a)) = (birth_date, &arrival) {
+            let day = a.scheduled_at.date();
+            if b > day {
+                fail(
+                    Field::BirthDate,
+                    Problem::BirthAfterArrival {
+                        birth: b,
+                        arrival: day,
+                    },
+                );
+            } else if day.years_since(b).unwrap_or(0) > 130 {
+                fail(Field::BirthDate, Problem::TooOld { birth: b });
+            } else if let Some(p) = self.opts.policy.and_then(|book| book.in_force(day)) {
+                let age = day.years_since(b).unwrap_or(0);
+                if age >= p.elderly_age {
+                    needs.insert(SpecialNeed::Elderly);
+                } else if age < p.child_age {
+                    needs.insert(SpecialNeed::Child);
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let (
+            Some(name),
+            Some(sex),
+            Some(document),
+            Some(nationality),
+            Some(health),
+            Some(destination),
+            Some(arrival),
+        ) = (
+            name,
+            sex,
+            document,
+            nationality,
+            health,
+            destination,
+            arrival,
+        )
+        else {
+            unreachable!("every missing value above recorded an error");
+        };
+        let traveler = Traveler {
+            name,
+            sex,
+            birth_date,
+            nationality,
+            document,
+            phone,
+            language,
+            health,
+            special_needs: needs,
+            destination_kind: destination,
+            destination_address: address,
+            family_group,
+            notes,
+        };
+        Ok((arrival, traveler))
+    }
+
+    fn arrival(&self, row: &Row, fail: &mut impl FnMut(Field, Problem)) -> Option<Arrival> {
+        let fallback = self.opts.fallback_arrival.as_ref();
+        let transport = match (
+            &self.opts.transport_override,
+            self.text(row, Field::Transport),
+        ) {
+            (Some(t), _) => Some(t.clone()),
+            (None, Some(t)) => TransportNumber::parse(&t)
+                .map_err(|e| fail(Field::Transport, Problem::Domain(e)))
+                .ok(),
+            (None, None) => self.transport.clone().or_else(|| {
+                fail(
+                    Field::Transport,
+                    Problem::NoArrival {
+                        missing: "flight/train number",
+                    },
+                );
+                None
+            }),
+        };
+        let port = match self.cell(row, Field::Port) {
+            Some(c) => self.port_code(c).map_err(|p| fail(Field::Port, p)).ok(),
+            None => self
+                .port
+                .clone()
+                .or_else(|| fallback.map(|a| a.port_code.clone()))
+                .or_else(|| {
+                    fail(
+                        Field::Port,
+                        Problem::NoArrival {
+                            missing: "port of entry",
+                        },
+                    );
+                    None
+                }),
+        };
+        let time = match self.cell(row, Field::ArrivalTime) {
+            Some(c) => cell_datetime(c)
+                .map_err(|p| fail(Field::ArrivalTime, p))
+                .ok(),
+            None => self
+                .time
+                .or_else(|| fallback.map(|a| a.scheduled_at))
+                .or_else(|| {
+                    fail(
+                        Field::ArrivalTime,
+                        Problem::NoArrival {
+                            missing: "arrival time",
+                        },
+                    );
+                    None
+                }),
+        };
+        Some(Arrival {
+            transport: transport?,
+            port_code: port?,
+            scheduled_at: time?,
+            actual_at: None,
+        })
+    }
+}
+
+/// "王　伟" is 王伟: desks pad two-character Chinese names to align them; a space between two
+/// Chinese characters is never part of the name. Latin names keep their spaces.
+fn person_name(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let cjk = |c: char| matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3FFFD);
+    chars
+        .iter()
+        .enumerate()
+        .filter(|(i, c)| {
+            !(**c == ' '
+                && *i > 0
+                && cjk(chars[i - 1])
+                && chars.get(i + 1).is_some_and(|n| cjk(*n)))
+        })
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+/// A date or date-time from any cell: Excel date cells and numbers are serials, text is parsed.
+fn cell_datetime(cell: &Cell) -> Result<NaiveDateTime, Problem> {
+    match cell {
+        Cell::DateTime(n) | Cell::Number(n) => normalize::excel_serial(*n).ok_or_else(|| {
+            Problem::Date(normalize::DateError::OutOfRange(
+                cell.as_text().into_owned(),
+            ))
+        }),
+        _ => {
+            let text = cell.as_text();
+            let text = text.trim();
+            // A bare year ("1985") would read as Excel serial 1985, a day in 1905: refuse it.
+            if text.len() == 4 && text.chars().all(|c| c.is_ascii_digit()) {
+                return Err(Problem::Date(normalize::DateError::Unrecognised(
+                    text.to_string(),
+                )));
+            }
+            normalize::datetime(text)
+                .map(|(t, _)| t)
+                .map_err(Problem::Date)
+        }
+    }
+}
+
+/// A short language code from a name or code desks write ("中文", "English", "ja").
+pub fn language_code(s: &str) -> Option<String> {
+    const NAMES: &[(&str, &[&str])] = &[
+        (
+            "zh",
+            &[
+                "中文",
+                "汉语",
+                "普通话",
+                "国语",
+                "粤语",
+                "chinese",
+                "mandarin",
+                "cantonese",
+            ],
+        ),
+        ("en", &["英语", "英文", "english"]),
+        ("ja", &["日语", "日文", "japanese"]),
+        ("ko", &["韩语", "朝鲜语", "韩文", "korean"]),
+        ("fr", &["法语", "french"]),
+        ("de", &["德语", "german"]),
+        ("ru", &["俄语", "russian"]),
+        ("es", &["西班牙语", "spanish"]),
+        ("pt", &["葡萄牙语", "portuguese"]),
+        ("ar", &["阿拉伯语", "arabic"]),
+        ("it", &["意大利语", "italian"]),
+        ("th", &["泰语", "thai"]),
+        ("vi", &["越南语", "vietnamese"]),
+    ];
+    let lower = s.trim().to_lowercase();
+    if let Some((code, _)) = NAMES
+        .iter()
+        .find(|(code, names)| *code == lower || names.contains(&lower.as_str()))
+    {
+        return Some((*code).to_string());
+    }
+    let is_code = (2..=3).contains(&lower.len()) && lower.chars().all(|c| c.is_ascii_lowercase());
+    is_code.then_some(lower)
+}
