@@ -3,11 +3,12 @@ use crate::output::progress_bar;
 use anyhow::{Context, Result};
 use clap::Args;
 use closedloop_domain::arrival::{Arrival, TransportNumber};
-use closedloop_intake::manifest::{IntakeOptions, Manifest, read_manifest};
+use closedloop_domain::manifest::ManifestChunk;
+use closedloop_intake::manifest::{IntakeError, IntakeOptions, Manifest, read_manifest_in_chunks};
 use closedloop_intake::problem::{Problem, RowError};
 use closedloop_intake::rejected::{rejected_path, write_rejected};
-use closedloop_store::intake::{Conflict, ImportOutcome, ImportRequest};
-use closedloop_store::{Store, StoreError};
+use closedloop_store::Store;
+use closedloop_store::intake::{Conflict, Totals};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -129,67 +130,76 @@ pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summa
         transport_override: transport,
         fallback_arrival,
     };
-    let spinner = progress_bar(None, ctx.t("reading and checking", "读取并校验"));
+    let file_name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let started = std::time::Instant::now();
-    let manifest =
-        read_manifest(&args.file, &opts).map_err(|e| anyhow::anyhow!(e.message(ctx.lang)))?;
-    spinner.finish_and_clear();
+    let bar = progress_bar(None, ctx.t("importing", "导入中"));
+    let mut read: Option<Result<Manifest, IntakeError>> = None;
+    // Reading and checking run on their own thread, a chunk ahead of the storing: the
+    // transaction commits only after the whole file has been judged.
+    let (outcome, _) = std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<ManifestChunk>(2);
+        let reader = s.spawn(move || {
+            read_manifest_in_chunks(&args.file, &opts, &mut |chunk| {
+                // A closed channel means the store gave up; its error is reported instead.
+                let _ = tx.send(chunk);
+            })
+        });
+        let close = || {
+            let result = reader
+                .join()
+                .unwrap_or_else(|p| std::panic::resume_unwind(p));
+            let verdict = match &result {
+                Ok(m) if m.rejected.is_empty() || args.accept_valid => Ok(Totals {
+                    format: m.format.clone(),
+                    rows_total: m.data_rows,
+                    rows_rejected: m.rejected.len(),
+                }),
+                _ => Err(()),
+            };
+            read = Some(result);
+            verdict
+        };
+        store.import_stream(&file_name, args.accept_valid, rx.iter(), close, &mut |n| {
+            bar.set_position(n as u64)
+        })
+    })?;
+    bar.finish_and_clear();
     tracing::info!(
-        rows = manifest.data_rows,
         seconds = started.elapsed().as_secs_f64(),
-        "read and validated"
+        rows = outcome.inserted,
+        "imported"
     );
+    let manifest = match read.expect("the reader was joined") {
+        Ok(m) => m,
+        Err(e) => anyhow::bail!(e.message(ctx.lang)),
+    };
 
+    let conflicts = conflict_errors(&manifest, &outcome.conflicts);
+    let mut errors: Vec<String> = manifest.errors().map(|e| e.message(ctx.lang)).collect();
+    errors.extend(conflicts.iter().map(|e| e.message(ctx.lang)));
     let mut summary = Summary {
         file: args.file.display().to_string(),
         format: manifest.format.clone(),
         rows: manifest.data_rows,
-        imported: 0,
-        unchanged: 0,
-        rejected: manifest.rejected.len(),
+        imported: outcome.inserted,
+        unchanged: outcome.unchanged,
+        rejected: manifest.rejected.len() + outcome.conflicts.len(),
         arrivals: manifest.arrivals.len(),
-        arrivals_created: 0,
+        arrivals_created: outcome.arrivals_created,
         rejected_file: None,
-        errors: manifest.errors().map(|e| e.message(ctx.lang)).collect(),
+        errors,
         warnings: manifest.warnings.clone(),
     };
-    if !manifest.rejected.is_empty() && !args.accept_valid {
+    let refused = summary.rejected > 0 && !args.accept_valid;
+    if refused {
+        summary.imported = 0;
+        summary.arrivals_created = 0;
         return Ok((summary, false));
     }
-
-    let request = ImportRequest {
-        file_name: manifest.file_name.clone(),
-        format: manifest.format.clone(),
-        rows_total: manifest.data_rows,
-        rows_rejected: manifest.rejected.len(),
-        arrivals: manifest.arrivals.clone(),
-        rows: manifest.rows.clone(),
-        accept_valid: args.accept_valid,
-    };
-    let bar = progress_bar(Some(request.rows.len() as u64), ctx.t("storing", "写入"));
-    let outcome = store.import(&request, &mut |n| bar.set_position(n as u64));
-    bar.finish_and_clear();
-    tracing::info!(seconds = started.elapsed().as_secs_f64(), "stored");
-    let outcome: ImportOutcome = match outcome {
-        Ok(o) => o,
-        Err(StoreError::Conflicts(conflicts)) => {
-            summary.rejected = conflicts.len();
-            summary.errors = conflict_errors(&manifest, &conflicts)
-                .iter()
-                .map(|e| e.message(ctx.lang))
-                .collect();
-            return Ok((summary, false));
-        }
-        Err(e) => return Err(e.into()),
-    };
-    summary.imported = outcome.inserted;
-    summary.unchanged = outcome.unchanged;
-    summary.arrivals_created = outcome.arrivals_created;
-    summary.rejected += outcome.conflicts.len();
-    let conflicts = conflict_errors(&manifest, &outcome.conflicts);
-    summary
-        .errors
-        .extend(conflicts.iter().map(|e| e.message(ctx.lang)));
     if summary.rejected > 0 {
         let path = rejected_path(&args.file);
         let extra: Vec<(usize, String)> = conflicts

@@ -7,7 +7,7 @@ use crate::row::{Memo, RowResult, SheetContext};
 use crate::source::{self, Format, Grid, Row, SourceError};
 use closedloop_domain::Lang;
 use closedloop_domain::arrival::{Arrival, ArrivalKey, TransportNumber};
-use closedloop_domain::manifest::ManifestRow;
+use closedloop_domain::manifest::{ManifestChunk, ManifestRow};
 use closedloop_domain::policy::PolicyBook;
 use closedloop_domain::port::PortDirectory;
 use closedloop_domain::traveler::DocumentType;
@@ -136,12 +136,25 @@ const REQUIRED: [Field; 3] = [Field::Name, Field::DocumentNumber, Field::Nationa
 
 /// Reads and validates a manifest file.
 pub fn read_manifest(path: &Path, opts: &IntakeOptions<'_>) -> Result<Manifest, IntakeError> {
+    let mut rows = Vec::new();
+    let mut m = read_manifest_in_chunks(path, opts, &mut |c| rows.extend(c.rows))?;
+    m.rows = rows;
+    Ok(m)
+}
+
+/// Reads and validates a manifest file, handing valid rows to `sink` in chunks as they are
+/// checked; the returned manifest has every arrival and rejected row but no valid rows.
+pub fn read_manifest_in_chunks(
+    path: &Path,
+    opts: &IntakeOptions<'_>,
+    sink: &mut dyn FnMut(ManifestChunk),
+) -> Result<Manifest, IntakeError> {
     let grids = source::read_path(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    parse_grids(&name, &grids, opts)
+    parse_grids_in_chunks(&name, &grids, opts, sink)
 }
 
 /// Validates grids already read (one per sheet).
@@ -149,6 +162,21 @@ pub fn parse_grids(
     file_name: &str,
     grids: &[Grid],
     opts: &IntakeOptions<'_>,
+) -> Result<Manifest, IntakeError> {
+    let mut rows = Vec::new();
+    let mut m = parse_grids_in_chunks(file_name, grids, opts, &mut |c| rows.extend(c.rows))?;
+    m.rows = rows;
+    Ok(m)
+}
+
+/// Rows per chunk: large enough to keep both cores busy, small enough to start storing early.
+const CHUNK_ROWS: usize = 8_192;
+
+pub fn parse_grids_in_chunks(
+    file_name: &str,
+    grids: &[Grid],
+    opts: &IntakeOptions<'_>,
+    sink: &mut dyn FnMut(ManifestChunk),
 ) -> Result<Manifest, IntakeError> {
     let mut m = Manifest {
         file_name: file_name.to_string(),
@@ -189,49 +217,55 @@ pub fn parse_grids(
             .filter(|r| !is_footer(r))
             .collect();
         m.data_rows += rows.len();
-        for (row, result) in rows.iter().zip(validate_parallel(&ctx, &rows)) {
-            let result = result.and_then(|(arrival, traveler)| {
-                // Only valid rows claim a document: the first claim wins, later ones are errors.
-                let key = (
-                    traveler.nationality.alpha3,
-                    traveler.document.kind,
-                    traveler.document.number.clone(),
-                );
-                match documents.get(&key) {
-                    Some(first) => Err(vec![RowError {
+        for part in rows.chunks(CHUNK_ROWS) {
+            let mut chunk = ManifestChunk::default();
+            for (row, result) in part.iter().zip(validate_parallel(&ctx, part)) {
+                let result = result.and_then(|(arrival, traveler)| {
+                    // Only valid rows claim a document: the first claim wins, later ones are errors.
+                    let key = (
+                        traveler.nationality.alpha3,
+                        traveler.document.kind,
+                        traveler.document.number.clone(),
+                    );
+                    match documents.get(&key) {
+                        Some(first) => Err(vec![RowError {
+                            sheet: ctx.sheet.clone(),
+                            row: row.number,
+                            column: ctx.header_of(Field::DocumentNumber),
+                            problem: Problem::DuplicateInFile { first_row: *first },
+                        }]),
+                        None => {
+                            documents.insert(key, row.number);
+                            Ok((arrival, traveler))
+                        }
+                    }
+                });
+                match result {
+                    Ok((arrival, traveler)) => {
+                        let next = m.arrivals.len();
+                        let idx = *arrivals.entry(arrival.key()).or_insert(next);
+                        if idx == next {
+                            m.arrivals.push(arrival.clone());
+                            chunk.arrivals.push(arrival);
+                        }
+                        chunk.rows.push(ManifestRow {
+                            row: row.number,
+                            arrival: idx,
+                            traveler,
+                        });
+                    }
+                    Err(errors) => m.rejected.push(RejectedRow {
                         sheet: ctx.sheet.clone(),
                         row: row.number,
-                        column: ctx.header_of(Field::DocumentNumber),
-                        problem: Problem::DuplicateInFile { first_row: *first },
-                    }]),
-                    None => {
-                        documents.insert(key, row.number);
-                        Ok((arrival, traveler))
-                    }
+                        cells: (0..layout.header.len().max(row.cells.len()))
+                            .map(|i| row.get(i).as_text().into_owned())
+                            .collect(),
+                        errors,
+                    }),
                 }
-            });
-            match result {
-                Ok((arrival, traveler)) => {
-                    let next = m.arrivals.len();
-                    let idx = *arrivals.entry(arrival.key()).or_insert(next);
-                    if idx == next {
-                        m.arrivals.push(arrival);
-                    }
-                    m.rows.push(ManifestRow {
-                        row: row.number,
-                        arrival: idx,
-                        traveler,
-                    });
-                }
-                Err(errors) => m.rejected.push(RejectedRow {
-                    sheet: ctx.sheet.clone(),
-                    row: row.number,
-                    cells: (0..layout.header.len().max(row.cells.len()))
-                        .map(|i| row.get(i).as_text().into_owned())
-                        .collect(),
-                    errors,
-                }),
             }
+            chunk.doomed = !m.rejected.is_empty();
+            sink(chunk);
         }
     }
     if !any_header {
