@@ -10,7 +10,10 @@ pub fn progress_bar(len: Option<u64>, message: &str) -> ProgressBar {
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         ),
-        None => ProgressBar::new_spinner(),
+        None => ProgressBar::new_spinner().with_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        ),
     };
     bar.set_message(message.to_string());
     if len.is_none() {

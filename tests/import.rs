@@ -380,15 +380,31 @@ fn an_invalid_row_after_thousands_of_stored_rows_still_rejects_everything() {
     let mut csv = String::from("姓名,国籍,证件号码,出生日期,航班号,入境口岸,抵达时间\n");
     for i in 0..12_000 {
         // Excel serial dates typed as text, as some platforms export them: 32283 is 1988-05-20.
-        csv.push_str(&format!("旅客{i},CHN,E{i:08},32283,MU5001,PVG,2021-03-05 10:00\n"));
+        csv.push_str(&format!(
+            "旅客{i},CHN,E{i:08},32283,MU5001,PVG,2021-03-05 10:00\n"
+        ));
     }
     csv.push_str("末行,火星,E99999999,1990-01-01,MU5001,PVG,2021-03-05 10:00\n");
     let file = env.write("big.csv", &csv);
     let r = env.import(&file, &[]);
     assert_ne!(r.code, 0);
     let s = r.json();
-    assert_eq!((s["rows"].clone(), s["rejected"].clone(), s["imported"].clone()), (json!(12_001), json!(1), json!(0)));
-    assert!(s["errors"][0].as_str().unwrap().starts_with(r#"row 12002, column "国籍""#), "{}", s["errors"]);
+    assert_eq!(
+        (
+            s["rows"].clone(),
+            s["rejected"].clone(),
+            s["imported"].clone()
+        ),
+        (json!(12_001), json!(1), json!(0))
+    );
+    assert!(
+        s["errors"][0]
+            .as_str()
+            .unwrap()
+            .starts_with(r#"row 12002, column "国籍""#),
+        "{}",
+        s["errors"]
+    );
     assert_eq!(env.stats()["travelers"], 0);
 
     let r = env.import(&file, &["--accept-valid"]);
