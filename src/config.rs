@@ -20,6 +20,61 @@ struct FileConfig {
     ports: Option<PathBuf>,
     policy: Option<PathBuf>,
     default_country_code: Option<String>,
+    roads: Option<FileRoads>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRoads {
+    osm: Option<PathBuf>,
+    speeds: Option<PathBuf>,
+    max_snap_m: Option<f64>,
+    detour_factor: Option<f64>,
+    straight_line_kmh: Option<f64>,
+}
+
+/// The road network settings (`[roads]`).
+#[derive(Debug, Clone)]
+pub struct RoadsSettings {
+    /// The extract; without one, travel times come from straight lines.
+    pub osm: Option<PathBuf>,
+    /// The speed table's TOML text, when the configuration names one.
+    pub speeds: Option<String>,
+    pub max_snap_m: f64,
+    pub detour_factor: f64,
+    pub straight_line_kmh: f64,
+}
+
+impl RoadsSettings {
+    fn from_file(file: FileRoads, dir: &Path) -> Result<RoadsSettings> {
+        let speeds = match &file.speeds {
+            Some(p) => {
+                let full = dir.join(p);
+                Some(
+                    std::fs::read_to_string(&full)
+                        .with_context(|| format!("cannot read {}", full.display()))?,
+                )
+            }
+            None => None,
+        };
+        let s = RoadsSettings {
+            osm: file.osm.map(|p| dir.join(p)),
+            speeds,
+            max_snap_m: file.max_snap_m.unwrap_or(1000.0),
+            detour_factor: file.detour_factor.unwrap_or(1.4),
+            straight_line_kmh: file.straight_line_kmh.unwrap_or(30.0),
+        };
+        anyhow::ensure!(s.max_snap_m > 0.0, "[roads] max_snap_m must be positive");
+        anyhow::ensure!(
+            s.detour_factor >= 1.0,
+            "[roads] detour_factor must be at least 1.0"
+        );
+        anyhow::ensure!(
+            s.straight_line_kmh > 0.0,
+            "[roads] straight_line_kmh must be positive"
+        );
+        Ok(s)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +84,7 @@ pub struct Config {
     pub ports: PortDirectory,
     pub policy: PolicyBook,
     pub default_country_code: String,
+    pub roads: RoadsSettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -49,6 +105,7 @@ impl Config {
                 ports: PortDirectory::from_toml(BUILTIN_PORTS).context("built-in ports")?,
                 policy: PolicyBook::from_toml(BUILTIN_POLICY).context("built-in policy")?,
                 default_country_code: "86".into(),
+                roads: RoadsSettings::from_file(FileRoads::default(), Path::new("."))?,
                 source: "built-in defaults".into(),
             });
         };
@@ -85,6 +142,7 @@ impl Config {
             ports,
             policy,
             default_country_code: code,
+            roads: RoadsSettings::from_file(file.roads.unwrap_or_default(), dir)?,
             source: path.display().to_string(),
         })
     }

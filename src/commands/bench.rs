@@ -16,6 +16,8 @@ use std::time::Instant;
 pub enum BenchCommand {
     /// Import a generated CSV manifest into a fresh SQLite database; compare with sqlite3 .import.
     Import(BenchImportArgs),
+    /// Road network: load, preprocessing, single routes, matrices; networkx side by side.
+    Roads(super::bench_roads::BenchRoadsArgs),
 }
 
 #[derive(Debug, Args)]
@@ -35,7 +37,10 @@ pub struct BenchImportArgs {
 }
 
 pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
-    let BenchCommand::Import(args) = cmd;
+    let args = match cmd {
+        BenchCommand::Import(a) => a,
+        BenchCommand::Roads(a) => return super::bench_roads::run(ctx, &a),
+    };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");
     std::fs::write(&csv, generate_manifest(args.rows))?;

@@ -17,6 +17,9 @@ pub struct DemoArgs {
     /// Folder of sample manifests, imported in name order.
     #[arg(long, default_value = "examples/manifests")]
     pub manifests: PathBuf,
+    /// Places (name,lat,lon; the port first) for the travel-time matrix over the road network.
+    #[arg(long, default_value = "examples/hotels.csv")]
+    pub places: PathBuf,
 }
 
 pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
@@ -98,7 +101,43 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             reveal: false,
         }),
     )?;
+    if let Some(osm) = &ctx.config.roads.osm {
+        road_matrix(ctx, osm, &args.places)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Travel times from the port to the sample destinations over the real road network.
+fn road_matrix(ctx: &Ctx, osm: &std::path::Path, places: &std::path::Path) -> Result<()> {
+    use closedloop_roads::model::TravelModel;
+    println!(
+        "\n$ closedloop roads matrix --points {}   (© OpenStreetMap contributors, ODbL)",
+        places.display()
+    );
+    let points = super::roads::read_points(places)?;
+    let names: Vec<String> = csv::Reader::from_path(places)?
+        .records()
+        .filter_map(|r| r.ok().and_then(|r| r.get(0).map(str::to_string)))
+        .collect();
+    let (net, _) = super::roads::open_network(ctx, osm)?;
+    let m = net.matrix(&points)?;
+    let rows: Vec<Vec<String>> = (1..m.size)
+        .map(|j| {
+            let leg = m.get(0, j);
+            vec![
+                names.get(j).cloned().unwrap_or_default(),
+                leg.map_or("-".into(), |l| format!("{:.1}", l.time_s / 60.0)),
+                leg.map_or("-".into(), |l| format!("{:.2}", l.length_m / 1000.0)),
+            ]
+        })
+        .collect();
+    let header = [
+        ctx.t("from the port to", "自口岸至"),
+        ctx.t("minutes", "分钟"),
+        "km",
+    ];
+    print!("{}", crate::output::table(&header, &rows));
+    Ok(())
 }
 
 fn url_string(url: &DatabaseUrl) -> String {

@@ -1,9 +1,11 @@
 //! The command line: one sub-module per command.
 
 mod bench;
+mod bench_roads;
 mod db;
 mod demo;
 mod import;
+mod roads;
 mod stats;
 mod travelers;
 
@@ -55,6 +57,8 @@ pub enum Command {
     /// Stored travelers.
     #[command(subcommand)]
     Travelers(travelers::TravelersCommand),
+    /// Road network: info, routes, matrices, export.
+    Roads(roads::RoadsArgs),
     /// Benchmarks that print a table.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(a) => import::run(&ctx, &a),
         Command::Stats(a) => stats::run(&ctx, &a),
         Command::Travelers(c) => travelers::run(&ctx, c),
+        Command::Roads(a) => roads::run(&ctx, a),
         Command::Bench(c) => bench::run(&ctx, c),
         Command::Demo(a) => demo::run(&ctx, &a),
     }

@@ -48,11 +48,17 @@ impl Env {
         p
     }
 
-    /// Runs `closedloop ARGS` against this test's database, in English.
+    /// Runs `closedloop ARGS` against this test's database, in English, with the shipped
+    /// configuration.
     pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with_config(&repo().join("config/closedloop.toml"), args)
+    }
+
+    /// Runs `closedloop ARGS` with the configuration file `config`.
+    pub fn run_with_config(&self, config: &Path, args: &[&str]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_closedloop"))
             .args(["--database-url", &self.db.url_string(), "--config"])
-            .arg(repo().join("config/closedloop.toml"))
+            .arg(config)
             .args(["--lang", "en"])
             .args(args)
             .env_remove("DATABASE_URL")
@@ -67,7 +73,14 @@ impl Env {
     }
 
     pub fn ok(&self, args: &[&str]) -> Run {
-        let r = self.run(args);
+        Self::succeeded(self.run(args), args)
+    }
+
+    pub fn ok_with_config(&self, config: &Path, args: &[&str]) -> Run {
+        Self::succeeded(self.run_with_config(config, args), args)
+    }
+
+    fn succeeded(r: Run, args: &[&str]) -> Run {
         assert_eq!(
             r.code, 0,
             "closedloop {args:?} failed:\n{}\n{}",
