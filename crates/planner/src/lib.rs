@@ -1,0 +1,16 @@
+//! Vehicle route planning: which vehicle takes which travelers to which stops, in what order.
+//!
+//! - [`problem`]: the typed planning problem (depot, jobs, fleet, matrix, objective);
+//! - [`solution`]: trips of vehicles;
+//! - [`solve`]: the solver's interface (options, outcome);
+//! - [`error`]: what can go wrong, naming the job, vehicle type, file or line.
+
+pub mod error;
+pub mod problem;
+pub mod solution;
+pub mod solve;
+
+pub use error::PlanError;
+pub use problem::{Depot, Job, Matrix, Objective, Problem, Skills, VehicleType};
+pub use solution::{Solution, Trip};
+pub use solve::{Outcome, SolveOptions, solve};
