@@ -31,6 +31,8 @@ struct FileRoads {
     max_snap_m: Option<f64>,
     detour_factor: Option<f64>,
     straight_line_kmh: Option<f64>,
+    osrm: Option<String>,
+    osrm_profile: Option<String>,
 }
 
 /// The road network settings (`[roads]`).
@@ -43,6 +45,10 @@ pub struct RoadsSettings {
     pub max_snap_m: f64,
     pub detour_factor: f64,
     pub straight_line_kmh: f64,
+    /// An OSRM server's base URL; when set (and no extract is named on the command line) it
+    /// answers routes and matrices instead of the extract.
+    pub osrm: Option<String>,
+    pub osrm_profile: String,
 }
 
 impl RoadsSettings {
@@ -63,7 +69,15 @@ impl RoadsSettings {
             max_snap_m: file.max_snap_m.unwrap_or(1000.0),
             detour_factor: file.detour_factor.unwrap_or(1.4),
             straight_line_kmh: file.straight_line_kmh.unwrap_or(30.0),
+            osrm: file.osrm,
+            osrm_profile: file.osrm_profile.unwrap_or_else(|| "driving".into()),
         };
+        if let Some(url) = &s.osrm {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "[roads] osrm must be an http:// URL such as http://127.0.0.1:5000, not {url:?}"
+            );
+        }
         anyhow::ensure!(s.max_snap_m > 0.0, "[roads] max_snap_m must be positive");
         anyhow::ensure!(
             s.detour_factor >= 1.0,

@@ -115,7 +115,7 @@ fn matrix_has_one_row_per_ordered_pair_and_snapping_errors_name_the_point() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "from,to,time_s,length_m");
     assert_eq!(lines.len(), 10);
-    assert_eq!(lines[1], "0,0,0.000,0.000");
+    assert_eq!(lines[1], "0,0,0.000000,0.000");
     let cell = |l: &str| -> (f64, f64) {
         let v: Vec<&str> = l.split(',').collect();
         (v[2].parse().unwrap(), v[3].parse().unwrap())

@@ -120,12 +120,14 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
     if let (Some((nodes, matrix, secs)), false) = (&largest, args.python == "none") {
         match peer(args, &net, nodes) {
             Ok((peer_secs, peer_cells, line)) => {
-                let (mut dt, mut dl, mut mismatch) = (0f64, 0f64, 0usize);
+                let (mut dt, mut dl, mut mismatch, mut over) = (0f64, 0f64, 0usize, 0usize);
                 for (i, peer) in peer_cells.iter().enumerate() {
                     match (matrix.cells[i], peer) {
                         (Some(a), Some((t, l))) => {
-                            dt = dt.max(rel(a.time_s, *t));
-                            dl = dl.max(rel(a.length_m, *l));
+                            let (rt, rl) = (rel(a.time_s, *t), rel(a.length_m, *l));
+                            over += usize::from(rt > 1e-6 || rl > 1e-6);
+                            dt = dt.max(rt);
+                            dl = dl.max(rl);
                         }
                         (None, None) => {}
                         _ => mismatch += 1,
@@ -141,7 +143,10 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
                 ]);
                 rows.push(vec![
                     "largest relative difference".into(),
-                    format!("time {dt:.2e}, length {dl:.2e}, reachability mismatches {mismatch}"),
+                    format!(
+                        "time {dt:.2e}, length {dl:.2e}; pairs over 1e-6: {over}; \
+                         reachability mismatches: {mismatch}"
+                    ),
                 ]);
             }
             Err(e) => rows.push(vec!["networkx".into(), format!("not run: {e:#}")]),

@@ -5,6 +5,7 @@ use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use closedloop_roads::model::{Point, RoadNetwork, StraightLine, TravelModel};
+use closedloop_roads::osrm::Osrm;
 use closedloop_roads::speeds::SpeedTable;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,9 @@ pub struct RoadsArgs {
     /// The OpenStreetMap extract (.osm.pbf). Default: [roads] osm of the configuration.
     #[arg(long, global = true, value_name = "FILE")]
     pub osm: Option<PathBuf>,
+    /// An OSRM server (http://HOST:PORT) to ask instead of an extract. Default: [roads] osrm.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "osm")]
+    pub osrm: Option<String>,
     #[command(subcommand)]
     pub command: RoadsCommand,
 }
@@ -108,8 +112,25 @@ pub fn open_network(
     )?)
 }
 
-/// The model commands use: the road network when an extract is configured, else straight lines.
+/// The OSRM server to ask: `--osrm`, else the configured one unless `--osm` names an extract.
+fn osrm_url(ctx: &Ctx, args: &RoadsArgs) -> Option<String> {
+    match (&args.osrm, &args.osm) {
+        (Some(url), _) => Some(url.clone()),
+        (None, Some(_)) => None,
+        (None, None) => ctx.config.roads.osrm.clone(),
+    }
+}
+
+/// The model commands use: an OSRM server when one is named, the road network when an extract
+/// is configured, else straight lines.
 fn model(ctx: &Ctx, args: &RoadsArgs) -> Result<Box<dyn TravelModel>> {
+    if let Some(url) = osrm_url(ctx, args) {
+        return Ok(Box::new(Osrm::new(
+            &url,
+            &ctx.config.roads.osrm_profile,
+            std::time::Duration::from_secs(600),
+        )?));
+    }
     Ok(match extract(ctx, args) {
         Some(osm) => Box::new(open_network(ctx, &osm)?.0),
         None => Box::new(StraightLine {
@@ -151,7 +172,7 @@ pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
             for i in 0..matrix.size {
                 for j in 0..matrix.size {
                     match matrix.get(i, j) {
-                        Some(l) => writeln!(w, "{i},{j},{:.3},{:.3}", l.time_s, l.length_m)?,
+                        Some(l) => writeln!(w, "{i},{j},{:.6},{:.3}", l.time_s, l.length_m)?,
                         None => writeln!(w, "{i},{j},,")?,
                     }
                 }
@@ -179,7 +200,8 @@ pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
 }
 
 fn info(ctx: &Ctx, args: &RoadsArgs) -> Result<()> {
-    let Some(osm) = extract(ctx, args) else {
+    let osm = extract(ctx, args).filter(|_| osrm_url(ctx, args).is_none());
+    let Some(osm) = osm else {
         let m = model(ctx, args)?;
         println!("{}", m.describe());
         return Ok(());
@@ -289,11 +311,11 @@ pub fn export(g: &closedloop_roads::RoadGraph, edges: &Path, nodes: &Path) -> Re
     for e in g.edges() {
         writeln!(
             w,
-            "{},{},{:.3},{:.3}",
+            "{},{},{:.3},{:.6}",
             e.from,
             e.to,
             f64::from(e.length_mm) / 1000.0,
-            f64::from(e.time_ms) / 1000.0
+            f64::from(e.time_us) / 1_000_000.0
         )?;
     }
     w.flush()?;

@@ -209,7 +209,7 @@ impl ContractionHierarchy {
             for e in &csr.edges {
                 buf.extend_from_slice(&e.head.to_le_bytes());
                 buf.extend_from_slice(&e.middle.to_le_bytes());
-                buf.extend_from_slice(&e.cost.time_ms.to_le_bytes());
+                buf.extend_from_slice(&e.cost.time_us.to_le_bytes());
                 buf.extend_from_slice(&e.cost.length_mm.to_le_bytes());
             }
         }
@@ -308,7 +308,7 @@ impl ContractionHierarchy {
 }
 
 const MAGIC: [u8; 8] = *b"CLOSEDCH";
-const FORMAT_VERSION: u32 = 1;
+const FORMAT_VERSION: u32 = 2;
 
 fn corrupt(what: &str) -> io::Error {
     io::Error::new(
@@ -363,7 +363,7 @@ fn read_csr(r: &mut Reader, n: usize) -> io::Result<Csr> {
         for _ in first[tail as usize]..first[tail as usize + 1] {
             let (head, middle) = (r.u32()?, r.u32()?);
             let cost = Cost {
-                time_ms: r.u64()?,
+                time_us: r.u64()?,
                 length_mm: r.u64()?,
             };
             // Upward edges only, or the searches would not end at the top.

@@ -72,7 +72,7 @@ mod tests {
         let e = |from, to, t, l| Edge {
             from,
             to,
-            time_ms: t,
+            time_us: t,
             length_mm: l,
         };
         // 0 -> 1 -> 3 is faster (2+2) than 0 -> 2 -> 3 (1+4); 3 -> 4 is one-way.
@@ -92,12 +92,12 @@ mod tests {
     fn finds_the_fastest_path_and_respects_one_ways() {
         let g = graph();
         let (c, p) = shortest_path(&g, 0, 4).unwrap();
-        assert_eq!((c.time_ms, c.length_mm, p), (5, 201, vec![0, 1, 3, 4]));
+        assert_eq!((c.time_us, c.length_mm, p), (5, 201, vec![0, 1, 3, 4]));
         assert!(shortest_path(&g, 4, 0).is_none());
         assert_eq!(
             one_to_all(&g, 0)[2],
             Some(Cost {
-                time_ms: 1,
+                time_us: 1,
                 length_mm: 10
             })
         );

@@ -1,6 +1,6 @@
 //! The directed road graph in compressed sparse row form.
 //!
-//! Costs are integers — travel time in milliseconds, length in millimetres — compared
+//! Costs are integers — travel time in microseconds, length in millimetres — compared
 //! lexicographically (fastest first, then shortest), so plain Dijkstra, contraction hierarchies
 //! and the exported graph all agree exactly, with no floating-point drift between them.
 
@@ -11,22 +11,22 @@ pub type NodeId = u32;
 /// The cost of an edge or a path: time first, length to break ties.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Cost {
-    pub time_ms: u64,
+    pub time_us: u64,
     pub length_mm: u64,
 }
 
 impl Cost {
     pub const ZERO: Cost = Cost {
-        time_ms: 0,
+        time_us: 0,
         length_mm: 0,
     };
     pub const MAX: Cost = Cost {
-        time_ms: u64::MAX,
+        time_us: u64::MAX,
         length_mm: u64::MAX,
     };
 
     pub fn seconds(&self) -> f64 {
-        self.time_ms as f64 / 1000.0
+        self.time_us as f64 / 1_000_000.0
     }
 
     pub fn metres(&self) -> f64 {
@@ -38,7 +38,7 @@ impl Add for Cost {
     type Output = Cost;
     fn add(self, o: Cost) -> Cost {
         Cost {
-            time_ms: self.time_ms + o.time_ms,
+            time_us: self.time_us + o.time_us,
             length_mm: self.length_mm + o.length_mm,
         }
     }
@@ -48,14 +48,14 @@ impl Add for Cost {
 pub struct Edge {
     pub from: NodeId,
     pub to: NodeId,
-    pub time_ms: u32,
+    pub time_us: u32,
     pub length_mm: u32,
 }
 
 impl Edge {
     pub fn cost(&self) -> Cost {
         Cost {
-            time_ms: u64::from(self.time_ms),
+            time_us: u64::from(self.time_us),
             length_mm: u64::from(self.length_mm),
         }
     }
@@ -74,7 +74,7 @@ pub struct RoadGraph {
     nodes: Vec<Node>,
     first_out: Vec<u32>,
     head: Vec<NodeId>,
-    time_ms: Vec<u32>,
+    time_us: Vec<u32>,
     length_mm: Vec<u32>,
 }
 
@@ -103,7 +103,7 @@ impl RoadGraph {
             nodes,
             first_out,
             head: edges.iter().map(|e| e.to).collect(),
-            time_ms: edges.iter().map(|e| e.time_ms).collect(),
+            time_us: edges.iter().map(|e| e.time_us).collect(),
             length_mm: edges.iter().map(|e| e.length_mm).collect(),
         }
     }
@@ -135,7 +135,7 @@ impl RoadGraph {
             (
                 self.head[i],
                 Cost {
-                    time_ms: u64::from(self.time_ms[i]),
+                    time_us: u64::from(self.time_us[i]),
                     length_mm: u64::from(self.length_mm[i]),
                 },
             )
@@ -147,7 +147,7 @@ impl RoadGraph {
             self.out_range(u).map(move |i| Edge {
                 from: u,
                 to: self.head[i],
-                time_ms: self.time_ms[i],
+                time_us: self.time_us[i],
                 length_mm: self.length_mm[i],
             })
         })
@@ -217,7 +217,7 @@ impl RoadGraph {
             eat(&n.lat.to_le_bytes());
             eat(&n.lon.to_le_bytes());
         }
-        for v in [&self.first_out, &self.head, &self.time_ms, &self.length_mm] {
+        for v in [&self.first_out, &self.head, &self.time_us, &self.length_mm] {
             for x in v {
                 eat(&x.to_le_bytes());
             }
@@ -242,7 +242,7 @@ mod tests {
         Edge {
             from,
             to,
-            time_ms: t,
+            time_us: t,
             length_mm: t * 10,
         }
     }
@@ -259,7 +259,7 @@ mod tests {
             vec![(
                 1,
                 Cost {
-                    time_ms: 3,
+                    time_us: 3,
                     length_mm: 30
                 }
             )]

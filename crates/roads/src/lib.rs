@@ -2,7 +2,7 @@
 //! distances the planners need.
 //!
 //! - [`graph`]: the compact directed graph (CSR) every other module works on, with integer
-//!   costs (milliseconds, millimetres) so that every algorithm gives bit-identical answers;
+//!   costs (microseconds, millimetres) so that every algorithm gives bit-identical answers;
 //! - [`dijkstra`]: plain Dijkstra, the reference the fast code is tested against;
 //! - [`speeds`]: speeds per road class and `maxspeed` parsing, from `config/road_speeds.toml`;
 //! - [`osm`]: loading an OpenStreetMap extract into the graph (drivable ways, one-way rules,
@@ -18,6 +18,7 @@ pub mod dijkstra;
 pub mod graph;
 pub mod model;
 pub mod osm;
+pub mod osrm;
 pub mod snap;
 pub mod speeds;
 

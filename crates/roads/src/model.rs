@@ -1,7 +1,7 @@
 //! Travel times and distances behind one trait, so the planners do not care where they come
 //! from: the road network of an OpenStreetMap extract, straight lines with a detour factor when
-//! no extract is configured (the embedded default works anywhere), or — in a later slice — an
-//! OSRM server.
+//! no extract is configured (the embedded default works anywhere), or an OSRM server
+//! ([`crate::osrm`]).
 
 use crate::ch::ContractionHierarchy;
 use crate::graph::{NodeId, RoadGraph};
@@ -64,6 +64,8 @@ pub enum RoadsError {
     Snap(#[from] SnapError),
     #[error("no road leads from point {from} to point {to}")]
     Unreachable { from: usize, to: usize },
+    #[error("routing service {url}: {message}")]
+    Service { url: String, message: String },
     #[error("cannot write the preprocessed graph {path}: {source}")]
     Persist {
         path: PathBuf,

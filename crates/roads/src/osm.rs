@@ -171,17 +171,15 @@ pub fn way_rule(tags: &[(&str, &str)], speeds: &SpeedTable) -> Option<WayRule> {
     })
 }
 
-/// Length in millimetres and time in milliseconds for `metres` at `kmh`, rounded to the
-/// nearest; a segment with length keeps at least 1 ms so no real distance is free.
+/// Length in millimetres and time in microseconds for `metres` at `kmh`, rounded to the
+/// nearest; a segment with length keeps at least 1 µs so no real distance is free. Microseconds,
+/// not milliseconds: coarser units make many different paths tie on time, and the length
+/// reported for "the fastest path" would then depend on how a tie is broken.
 pub fn segment_cost(metres: f64, kmh: f64) -> (u32, u32) {
     let length_mm = (metres * 1000.0).round() as u32;
-    let time_ms = (metres * 3600.0 / kmh).round() as u32;
-    let time_ms = if length_mm > 0 {
-        time_ms.max(1)
-    } else {
-        time_ms
-    };
-    (length_mm, time_ms)
+    let time_us = (metres * 3_600_000.0 / kmh).round() as u32;
+    let time_us = if metres > 0.0 { time_us.max(1) } else { 0 };
+    (length_mm, time_us)
 }
 
 /// Loads the extract and keeps its largest strongly connected component: elsewhere a vehicle
@@ -241,20 +239,20 @@ pub fn load_pbf_unrestricted(path: &Path, speeds: &SpeedTable) -> Result<LoadedG
             let metres = Geodesic.distance(Point::new(lon_a, lat_a), Point::new(lon_b, lat_b));
             let rule = way.rule;
             if rule.direction.forward() {
-                let (length_mm, time_ms) = segment_cost(metres, rule.forward_kmh);
+                let (length_mm, time_us) = segment_cost(metres, rule.forward_kmh);
                 edges.push(Edge {
                     from: a,
                     to: b,
-                    time_ms,
+                    time_us,
                     length_mm,
                 });
             }
             if rule.direction.backward() {
-                let (length_mm, time_ms) = segment_cost(metres, rule.backward_kmh);
+                let (length_mm, time_us) = segment_cost(metres, rule.backward_kmh);
                 edges.push(Edge {
                     from: b,
                     to: a,
-                    time_ms,
+                    time_us,
                     length_mm,
                 });
             }

@@ -157,7 +157,7 @@ mod tests {
         let e = |from, to| Edge {
             from,
             to,
-            time_ms: 10_000,
+            time_us: 10_000,
             length_mm: 95_000,
         };
         RoadGraph::new(nodes, vec![e(0, 1), e(1, 0), e(1, 2), e(2, 1)])

@@ -16,10 +16,10 @@ fn node(i: usize) -> Node {
 fn graph(n: usize, edges: &[(u32, u32, u32, u32)]) -> RoadGraph {
     let edges = edges
         .iter()
-        .map(|&(from, to, time_ms, length_mm)| Edge {
+        .map(|&(from, to, time_us, length_mm)| Edge {
             from,
             to,
-            time_ms,
+            time_us,
             length_mm,
         })
         .collect();
@@ -76,7 +76,7 @@ fn one_way_triangle() {
         ch.route(1, 0),
         Some((
             Cost {
-                time_ms: 10,
+                time_us: 10,
                 length_mm: 100
             },
             vec![1, 2, 0]
@@ -177,12 +177,12 @@ fn geometric_graph(n: usize, seed: u64) -> RoadGraph {
             }
             let length_mm = (metres * 1000.0) as u32;
             let speed_mps = [8, 11, 14, 17, 22][(next() % 5) as usize];
-            let time_ms = length_mm / speed_mps;
+            let time_us = length_mm / speed_mps;
             let (a, b) = (a as u32, b as u32);
             match next() % 10 {
-                0 => edges.push((a, b, time_ms, length_mm)),
-                1 => edges.push((b, a, time_ms, length_mm)),
-                _ => edges.extend([(a, b, time_ms, length_mm), (b, a, time_ms, length_mm)]),
+                0 => edges.push((a, b, time_us, length_mm)),
+                1 => edges.push((b, a, time_us, length_mm)),
+                _ => edges.extend([(a, b, time_us, length_mm), (b, a, time_us, length_mm)]),
             }
         }
     }

@@ -206,10 +206,10 @@ fn edge_costs_are_positive_and_plausible() {
                 assert_eq!((a.lat, a.lon), (b.lat, b.lon), "{e:?}");
                 continue;
             }
-            assert!(e.time_ms >= 1, "{e:?}");
-            // Speed in km/h from mm and ms; rounding blurs it on very short edges.
+            assert!(e.time_us >= 1, "{e:?}");
+            // Speed in km/h from mm and µs; rounding blurs it on very short edges.
             if e.length_mm >= 10_000 {
-                let kmh = f64::from(e.length_mm) / f64::from(e.time_ms) * 3.6;
+                let kmh = f64::from(e.length_mm) / f64::from(e.time_us) * 3600.0;
                 assert!(
                     (5.0..=max_kmh).contains(&kmh),
                     "{kmh} km/h on {e:?} ({} → {})",
@@ -363,7 +363,7 @@ fn slower_speed_table_means_longer_times_same_lengths() {
     assert_eq!(normal.num_edges(), slow.num_edges());
     for (n, s) in normal.edges().zip(slow.edges()) {
         assert_eq!((n.from, n.to, n.length_mm), (s.from, s.to, s.length_mm));
-        assert!(s.time_ms.abs_diff(2 * n.time_ms) <= 1, "{n:?} {s:?}");
+        assert!(s.time_us.abs_diff(2 * n.time_us) <= 1, "{n:?} {s:?}");
     }
 }
 
@@ -503,14 +503,14 @@ fn way_rules_combine_class_access_direction_and_speed() {
 #[test]
 fn segment_costs_round_to_the_nearest_unit() {
     // 100 m at 36 km/h (10 m/s): 10 s.
-    assert_eq!(segment_cost(100.0, 36.0), (100_000, 10_000));
+    assert_eq!(segment_cost(100.0, 36.0), (100_000, 10_000_000));
+    assert_eq!(segment_cost(0.0012345, 36.0), (1, 123));
     assert_eq!(
-        segment_cost(0.0012345, 36.0),
-        (1, 1),
-        "a real length is never free"
+        segment_cost(0.000_000_1, 36.0),
+        (0, 1),
+        "a real distance is never free"
     );
-    assert_eq!(segment_cost(0.0004, 36.0), (0, 0));
-    assert_eq!(segment_cost(2.5, 3.6), (2500, 2500));
+    assert_eq!(segment_cost(2.5, 3.6), (2500, 2_500_000));
 }
 
 #[test]
