@@ -3,9 +3,13 @@
 //! - [`problem`]: the typed planning problem (depot, jobs, fleet, matrix, objective);
 //! - [`solution`]: trips of vehicles;
 //! - [`solve`]: the solver's interface (options, outcome);
+//! - [`check`]: the independent feasibility checker, every broken rule named;
+//! - [`formats`]: benchmark instances (Solomon, VRPLIB), best-known results, `Route #k` plans;
 //! - [`error`]: what can go wrong, naming the job, vehicle type, file or line.
 
+pub mod check;
 pub mod error;
+pub mod formats;
 pub mod problem;
 pub mod solution;
 pub mod solve;

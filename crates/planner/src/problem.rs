@@ -183,6 +183,8 @@ pub struct Problem {
 impl Problem {
     /// Checks what the model itself cannot: every location index is in the matrix, windows are
     /// ordered, the fleet is not empty. The error names the job or vehicle type.
+    // `!(a <= b)` on purpose: it also refuses NaN, which `a > b` would let through.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn validate(&self) -> Result<(), PlanError> {
         let n = self.matrix.len();
         let bad = |what: String| Err(PlanError::Invalid(what));
