@@ -1,17 +1,17 @@
 //! Newtype ids. The store assigns them; the domain only carries them.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-
+/// Declares `i64` newtype ids the store assigns, serialised as the bare number. Exported so the
+/// other crates' ids (hand-overs, incidents) are the same kind of thing.
+#[macro_export]
 macro_rules! id_type {
     ($($(#[$doc:meta])* $name:ident),* $(,)?) => {$(
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(transparent)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, $crate::__serde::Serialize, $crate::__serde::Deserialize)]
+        #[serde(transparent, crate = "closedloop_domain::__serde")]
         pub struct $name(pub i64);
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
             }
         }

@@ -18,7 +18,14 @@
 //! - [`error`]: typed validation errors.
 
 #[macro_use]
-mod vocab;
+#[doc(hidden)]
+pub mod vocab;
+
+// For the exported macros, so a crate using them needs no serde of its own.
+#[doc(hidden)]
+pub use serde as __serde;
+// Lets the exported `id_type!` name serde's path the same way inside and outside this crate.
+extern crate self as closedloop_domain;
 
 pub mod arrival;
 pub mod batch;

@@ -3,7 +3,7 @@
 
 /// Compares a typed word with a vocabulary entry, ignoring case, spaces, '-', '_' and '/'.
 /// Allocation-free because it runs on every cell of large manifests.
-pub(crate) fn same_word(input: &str, entry: &str) -> bool {
+pub fn same_word(input: &str, entry: &str) -> bool {
     fn significant(s: &str) -> impl Iterator<Item = char> + '_ {
         s.chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '-' | '_' | '/' | '.'))
@@ -12,17 +12,21 @@ pub(crate) fn same_word(input: &str, entry: &str) -> bool {
     significant(input).eq(significant(entry))
 }
 
+/// Declares a closed vocabulary: an enum with a stable code, an English and a Chinese label and
+/// the synonyms desks type, parsed case- and space-blind, serialised as its code. Exported for the
+/// other crates' vocabularies (incident kinds, check-list kinds), so every one behaves alike.
+#[macro_export]
 macro_rules! vocabulary {
     (
         $(#[$meta:meta])*
         $name:ident, $field:literal, $expected:literal {
-            $($variant:ident => $code:literal, $en:literal, $zh:literal $(, [$($synonym:literal),* $(,)?])?;)+
+            $($(#[$vmeta:meta])* $variant:ident => $code:literal, $en:literal, $zh:literal $(, [$($synonym:literal),* $(,)?])?;)+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
-            $($variant),+
+            $($(#[$vmeta])* $variant),+
         }
 
         impl $name {
@@ -78,16 +82,16 @@ macro_rules! vocabulary {
             }
         }
 
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__serde::Serialize for $name {
+            fn serialize<S: $crate::__serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.code())
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $name {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
+        impl<'de> $crate::__serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as $crate::__serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err($crate::__serde::de::Error::custom)
             }
         }
     };
