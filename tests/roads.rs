@@ -188,3 +188,39 @@ fn without_an_extract_straight_lines_keep_everything_working() {
     let info = env.ok_with_config(&cfg, &["roads", "info"]).stdout;
     assert!(info.contains("straight lines"), "{info}");
 }
+
+#[test]
+fn the_shortest_route_is_no_longer_and_no_faster_than_the_fastest() {
+    let env = Env::new();
+    let osm = extract_copy(&env, "shanghai_center.osm.pbf");
+    let o = osm.to_str().unwrap();
+    let leg = |by: &str| -> (f64, f64) {
+        let geo = env
+            .ok(&[
+                "roads",
+                "route",
+                "--osm",
+                o,
+                "--from",
+                STATION,
+                "--to",
+                PEOPLES_SQUARE,
+                "--geojson",
+                "--by",
+                by,
+            ])
+            .json();
+        (
+            geo["properties"]["time_s"].as_f64().unwrap(),
+            geo["properties"]["length_m"].as_f64().unwrap(),
+        )
+    };
+    let (fast_t, fast_l) = leg("time");
+    let (short_t, short_l) = leg("distance");
+    assert!(
+        short_l <= fast_l && short_t >= fast_t,
+        "fastest {fast_t} s {fast_l} m, shortest {short_t} s {short_l} m"
+    );
+    // On a city centre's mix of arterials and side streets the two differ.
+    assert!(short_l < fast_l, "fastest {fast_l} m, shortest {short_l} m");
+}

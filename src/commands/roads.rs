@@ -4,7 +4,7 @@ use super::Ctx;
 use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use closedloop_roads::model::{Point, RoadNetwork, StraightLine, TravelModel};
+use closedloop_roads::model::{Metric, Point, RoadNetwork, StraightLine, TravelModel};
 use closedloop_roads::osrm::Osrm;
 use closedloop_roads::speeds::SpeedTable;
 use std::io::Write;
@@ -46,6 +46,15 @@ pub struct RouteArgs {
     /// Print the route as a GeoJSON Feature (LineString with time_s and length_m).
     #[arg(long)]
     pub geojson: bool,
+    /// What the route minimises: time (the fastest) or distance (the shortest).
+    #[arg(long, value_enum, default_value = "time")]
+    pub by: By,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum By {
+    Time,
+    Distance,
 }
 
 #[derive(Debug, Args)]
@@ -145,7 +154,11 @@ pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
         RoadsCommand::Info => info(ctx, &args)?,
         RoadsCommand::Route(r) => {
             let m = model(ctx, &args)?;
-            let route = m.route(r.from, r.to)?;
+            let metric = match r.by {
+                By::Time => Metric::Time,
+                By::Distance => Metric::Distance,
+            };
+            let route = m.route_by(r.from, r.to, metric)?;
             if r.geojson {
                 println!("{}", serde_json::to_string_pretty(&route.to_geojson())?);
             } else {

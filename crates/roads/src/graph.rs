@@ -166,6 +166,21 @@ impl RoadGraph {
         RoadGraph::new(self.nodes.clone(), edges)
     }
 
+    /// The same roads with time and length exchanged, so every search that minimises
+    /// (time, length) minimises (length, time) on it: shortest rather than fastest paths.
+    /// Exchanging again restores the costs. Parallel edges keep the cheaper by the new order.
+    pub fn with_costs_swapped(&self) -> RoadGraph {
+        let edges = self
+            .edges()
+            .map(|e| Edge {
+                time_us: e.length_mm,
+                length_mm: e.time_us,
+                ..e
+            })
+            .collect();
+        RoadGraph::new(self.nodes.clone(), edges)
+    }
+
     /// The subgraph of the largest strongly connected component, renumbered in the original
     /// order: outside it some places can be reached but not left (or the reverse), which no
     /// vehicle plan can use.

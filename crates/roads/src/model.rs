@@ -4,7 +4,7 @@
 //! ([`crate::osrm`]).
 
 use crate::ch::ContractionHierarchy;
-use crate::graph::{NodeId, RoadGraph};
+use crate::graph::{Cost, NodeId, RoadGraph};
 use crate::osm::{LoadStats, OsmError, load_pbf};
 use crate::snap::{SnapError, Snapped, Snapper, haversine_m};
 use crate::speeds::SpeedTable;
@@ -64,6 +64,8 @@ pub enum RoadsError {
     Snap(#[from] SnapError),
     #[error("no road leads from point {from} to point {to}")]
     Unreachable { from: usize, to: usize },
+    #[error("{model} cannot give {what}; use the road network of an extract (--osm) for them")]
+    Unsupported { model: String, what: &'static str },
     #[error("routing service {url}: {message}")]
     Service { url: String, message: String },
     #[error("cannot write the preprocessed graph {path}: {source}")]
@@ -73,11 +75,34 @@ pub enum RoadsError {
     },
 }
 
+/// What a single route minimises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Metric {
+    /// The fastest route (ties: the shorter); what matrices and plans use.
+    #[default]
+    Time,
+    /// The shortest route by length (ties: the faster).
+    Distance,
+}
+
 pub trait TravelModel: Send + Sync {
     /// One line saying what the model is, for logs and `roads info`.
     fn describe(&self) -> String;
+    /// Time and length of the fastest path between every ordered pair of points.
     fn matrix(&self, points: &[Point]) -> Result<Matrix, RoadsError>;
+    /// The fastest route.
     fn route(&self, from: Point, to: Point) -> Result<Route, RoadsError>;
+    /// The route that minimises `metric`. Models that only know fastest routes refuse
+    /// `Distance` rather than answer with the fastest.
+    fn route_by(&self, from: Point, to: Point, metric: Metric) -> Result<Route, RoadsError> {
+        match metric {
+            Metric::Time => self.route(from, to),
+            Metric::Distance => Err(RoadsError::Unsupported {
+                model: self.describe(),
+                what: "shortest-by-distance routes",
+            }),
+        }
+    }
 }
 
 /// Straight lines: great-circle distance times a detour factor, at a constant speed.
@@ -122,6 +147,11 @@ impl TravelModel for StraightLine {
             geometry: vec![(from.lon, from.lat), (to.lon, to.lat)].into(),
         })
     }
+
+    /// A straight line is both the fastest and the shortest.
+    fn route_by(&self, from: Point, to: Point, _: Metric) -> Result<Route, RoadsError> {
+        self.route(from, to)
+    }
 }
 
 /// How the network was opened, for `roads info` and the benchmark.
@@ -141,6 +171,9 @@ pub struct RoadNetwork {
     ch: ContractionHierarchy,
     snapper: Snapper,
     source: PathBuf,
+    /// Built on the first shortest-by-distance query: plain Dijkstra on it takes milliseconds,
+    /// which single routes can afford, so no second hierarchy is kept.
+    by_distance: std::sync::OnceLock<RoadGraph>,
 }
 
 impl RoadNetwork {
@@ -187,6 +220,7 @@ impl RoadNetwork {
                 ch,
                 snapper,
                 source: osm.to_path_buf(),
+                by_distance: std::sync::OnceLock::new(),
             },
             report,
         ))
@@ -263,12 +297,28 @@ impl TravelModel for RoadNetwork {
     }
 
     fn route(&self, from: Point, to: Point) -> Result<Route, RoadsError> {
+        self.route_by(from, to, Metric::Time)
+    }
+
+    fn route_by(&self, from: Point, to: Point, metric: Metric) -> Result<Route, RoadsError> {
         let s = self.snap(0, from)?;
         let t = self.snap(1, to)?;
-        let (cost, path) = self
-            .ch
-            .route(s.node, t.node)
-            .ok_or(RoadsError::Unreachable { from: 0, to: 1 })?;
+        let found = match metric {
+            Metric::Time => self.ch.route(s.node, t.node),
+            Metric::Distance => {
+                let g = self
+                    .by_distance
+                    .get_or_init(|| self.graph.with_costs_swapped());
+                crate::dijkstra::shortest_path(g, s.node, t.node).map(|(c, path)| {
+                    let cost = Cost {
+                        time_us: c.length_mm,
+                        length_mm: c.time_us,
+                    };
+                    (cost, path)
+                })
+            }
+        };
+        let (cost, path) = found.ok_or(RoadsError::Unreachable { from: 0, to: 1 })?;
         let geometry = path
             .iter()
             .map(|&u| {
