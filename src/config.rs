@@ -21,6 +21,44 @@ struct FileConfig {
     policy: Option<PathBuf>,
     default_country_code: Option<String>,
     roads: Option<FileRoads>,
+    ledger: Option<FileLedger>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileLedger {
+    origin: Option<String>,
+    key_file: Option<PathBuf>,
+}
+
+/// The custody ledger's settings (`[ledger]`).
+#[derive(Debug, Clone)]
+pub struct LedgerSettings {
+    /// The log's name in its signed heads and checkpoints, e.g. `closedloop.example/ledger`.
+    pub origin: String,
+    /// The secrets file: the ed25519 seed that signs heads and the pepper of traveler
+    /// references. Never printed.
+    pub key_file: PathBuf,
+}
+
+/// Without a configured origin: a name that says it is a placeholder.
+const DEFAULT_ORIGIN: &str = "closedloop.example/ledger";
+
+impl LedgerSettings {
+    fn from_file(file: FileLedger, dir: &Path, data_dir: &Path) -> Result<LedgerSettings> {
+        let origin = file.origin.unwrap_or_else(|| DEFAULT_ORIGIN.into());
+        anyhow::ensure!(
+            !origin.is_empty() && !origin.chars().any(|c| c.is_whitespace() || c == '+'),
+            "[ledger] origin {origin:?} must be a name without spaces or `+`, e.g. \"cityname.gov.example/closedloop\""
+        );
+        Ok(LedgerSettings {
+            origin,
+            key_file: match file.key_file {
+                Some(p) => dir.join(p),
+                None => data_dir.join("ledger.key"),
+            },
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -99,6 +137,7 @@ pub struct Config {
     pub policy: PolicyBook,
     pub default_country_code: String,
     pub roads: RoadsSettings,
+    pub ledger: LedgerSettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -113,8 +152,14 @@ impl Config {
             None => default.exists().then(|| default.to_path_buf()),
         };
         let Some(path) = path else {
+            let data_dir = PathBuf::from("data");
             return Ok(Config {
-                data_dir: PathBuf::from("data"),
+                ledger: LedgerSettings::from_file(
+                    FileLedger::default(),
+                    Path::new("."),
+                    &data_dir,
+                )?,
+                data_dir,
                 database_url: None,
                 ports: PortDirectory::from_toml(BUILTIN_PORTS).context("built-in ports")?,
                 policy: PolicyBook::from_toml(BUILTIN_POLICY).context("built-in policy")?,
@@ -150,8 +195,10 @@ impl Config {
             "{}: default_country_code {code:?} must be a calling code such as \"86\"",
             path.display()
         );
+        let data_dir = dir.join(file.data_dir.unwrap_or_else(|| PathBuf::from("../data")));
         Ok(Config {
-            data_dir: dir.join(file.data_dir.unwrap_or_else(|| PathBuf::from("../data"))),
+            ledger: LedgerSettings::from_file(file.ledger.unwrap_or_default(), dir, &data_dir)?,
+            data_dir,
             database_url: file.database_url,
             ports,
             policy,
@@ -185,5 +232,25 @@ mod tests {
                 .is_some()
         );
         assert!(PolicyBook::from_toml(BUILTIN_POLICY).is_ok());
+    }
+
+    #[test]
+    fn ledger_settings_default_beside_the_data_and_refuse_bad_origins() {
+        let dir = Path::new("/etc/closedloop");
+        let s =
+            LedgerSettings::from_file(FileLedger::default(), dir, Path::new("/var/data")).unwrap();
+        assert_eq!(s.origin, DEFAULT_ORIGIN);
+        assert_eq!(s.key_file, Path::new("/var/data/ledger.key"));
+        let named = FileLedger {
+            origin: Some("city.example/closedloop".into()),
+            key_file: Some("keys/ledger.key".into()),
+        };
+        let s = LedgerSettings::from_file(named, dir, Path::new("/var/data")).unwrap();
+        assert_eq!(s.key_file, Path::new("/etc/closedloop/keys/ledger.key"));
+        let bad = FileLedger {
+            origin: Some("two words".into()),
+            key_file: None,
+        };
+        assert!(LedgerSettings::from_file(bad, dir, Path::new(".")).is_err());
     }
 }

@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod keyfile;
 mod output;
 
 use clap::Parser;

@@ -20,6 +20,11 @@ fn help_lists_the_commands() {
         &["import", "--help"],
         &["travelers", "list", "--help"],
         &["bench", "import", "--help"],
+        &["bench", "ledger", "--help"],
+        &["bench", "trace", "--help"],
+        &["ledger", "verify", "--help"],
+        &["purge", "--help"],
+        &["trace", "--help"],
     ] {
         env.ok(sub);
     }
@@ -30,7 +35,7 @@ fn migrate_applies_once_then_reports_up_to_date() {
     let env = Env::new();
     let first = env.ok(&["db", "migrate"]);
     assert!(
-        first.stdout.contains("applied 1") || first.stdout.contains("up to date"),
+        first.stdout.contains("applied 2") || first.stdout.contains("up to date"),
         "{}",
         first.stdout
     );

@@ -18,6 +18,10 @@ pub enum BenchCommand {
     Import(BenchImportArgs),
     /// Road network: load, preprocessing, single routes, matrices; networkx side by side.
     Roads(super::bench_roads::BenchRoadsArgs),
+    /// Custody ledger: hand-overs recorded in durable batches into a fresh SQLite, then verify.
+    Ledger(super::bench_ledger::BenchLedgerArgs),
+    /// Contact tracing over a generated year: graph build time, mean and worst query time.
+    Trace(super::bench_trace::BenchTraceArgs),
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +44,8 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
     let args = match cmd {
         BenchCommand::Import(a) => a,
         BenchCommand::Roads(a) => return super::bench_roads::run(ctx, &a),
+        BenchCommand::Ledger(a) => return super::bench_ledger::run(ctx, &a),
+        BenchCommand::Trace(a) => return super::bench_trace::run(ctx, &a),
     };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");

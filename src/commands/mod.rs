@@ -1,12 +1,17 @@
 //! The command line: one sub-module per command.
 
 mod bench;
+mod bench_ledger;
 mod bench_roads;
+mod bench_trace;
 mod db;
 mod demo;
 mod import;
+mod ledger;
+mod purge;
 mod roads;
 mod stats;
+mod trace;
 mod travelers;
 
 use crate::config::Config;
@@ -59,6 +64,13 @@ pub enum Command {
     Travelers(travelers::TravelersCommand),
     /// Road network: info, routes, matrices, export.
     Roads(roads::RoadsArgs),
+    /// The custody ledger: key, verify, audit bundles (proof / check), checkpoints.
+    #[command(subcommand)]
+    Ledger(ledger::LedgerCommand),
+    /// Erase the personal data of travelers who arrived more than DAYS days ago.
+    Purge(purge::PurgeArgs),
+    /// Contact tracing: everyone exposed to a positive traveler or crew member, why and when.
+    Trace(trace::TraceArgs),
     /// Benchmarks that print a table.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -107,6 +119,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Stats(a) => stats::run(&ctx, &a),
         Command::Travelers(c) => travelers::run(&ctx, c),
         Command::Roads(a) => roads::run(&ctx, a),
+        Command::Ledger(c) => ledger::run(&ctx, c),
+        Command::Purge(a) => purge::run(&ctx, &a),
+        Command::Trace(a) => trace::run(&ctx, &a),
         Command::Bench(c) => bench::run(&ctx, c),
         Command::Demo(a) => demo::run(&ctx, &a),
     }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod ledger;
+
 use closedloop_store::testing::TestDatabase;
 use serde_json::Value;
 use std::path::{Path, PathBuf};

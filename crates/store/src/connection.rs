@@ -38,6 +38,15 @@ const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = F
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; PRAGMA cache_size = -32768;";
 const POSTGRES_SETTINGS: &str = "SET synchronous_commit = on;";
 
+/// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise. Lets
+/// callers outside this crate group store calls without importing diesel.
+pub fn in_transaction<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.transaction(f)
+}
+
 /// Opens connections of the backend the URL names — never guessing from which one accepts it.
 #[derive(Debug, Clone)]
 pub struct Manager {

@@ -21,4 +21,24 @@ pub enum StoreError {
     UnknownPort(String),
     #[error("{} row(s) conflict with travelers already stored; nothing was imported", .0.len())]
     Conflicts(Vec<Conflict>),
+    #[error("ledger entry refused: {0}")]
+    LedgerEntry(#[from] closedloop_ledger::EntryError),
+    #[error("nothing to append to the ledger: a batch needs at least one entry")]
+    EmptyAppend,
+    #[error(
+        "the stored ledger state is unreadable ({0}): run `closedloop ledger verify`, which names what was edited"
+    )]
+    LedgerState(String),
+    #[error(
+        "the stored signed head of size {size} is unreadable ({reason}): the row was edited or damaged"
+    )]
+    LedgerHead { size: i64, reason: String },
+    #[error(
+        "the ledger holds {found} leaf hashes in order below {size}, not {size}: entries are missing or misnumbered; run `closedloop ledger verify`"
+    )]
+    LedgerGap { size: u64, found: u64 },
+    #[error(
+        "unknown party role {0:?}: use port_staff, crew, hotel_staff, community_staff or hospital_staff"
+    )]
+    UnknownRole(String),
 }

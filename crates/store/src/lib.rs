@@ -8,18 +8,26 @@
 //! - [`schema`] / [`models`]: the tables, identical on both backends;
 //! - [`intake`]: the all-or-nothing, idempotent import of validated manifest rows;
 //! - [`query`]: counts and traveler listings;
+//! - [`ledger`]: the custody ledger's rows — append batches in one durable transaction, the
+//!   entries, heads and traveler index read back, `ledger verify`;
+//! - [`custody`]: vehicles, crew, trips, disinfections and hand-overs (each with its ledger
+//!   entry), and the record contact tracing reads;
+//! - [`purge`]: erasing travelers' personal data at the end of retention;
 //! - [`testing`]: a fresh database per test on either backend.
 
 pub mod connection;
+pub mod custody;
 pub mod error;
 pub mod intake;
+pub mod ledger;
 pub mod migrate;
 pub mod models;
+pub mod purge;
 pub mod query;
 pub mod schema;
 pub mod testing;
 pub mod url;
 
-pub use connection::{Backend, DbConnection, Store};
+pub use connection::{Backend, DbConnection, Store, in_transaction};
 pub use error::StoreError;
 pub use url::DatabaseUrl;

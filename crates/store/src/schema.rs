@@ -57,11 +57,146 @@ diesel::table! {
         notes -> Nullable<Text>,
         import_id -> BigInt,
         source_row -> BigInt,
+        purged_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    vehicles (id) {
+        id -> BigInt,
+        plate -> Text,
+        seats -> BigInt,
+    }
+}
+
+diesel::table! {
+    crew_members (id) {
+        id -> BigInt,
+        staff_no -> Text,
+        name -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
+    trips (id) {
+        id -> BigInt,
+        vehicle_id -> BigInt,
+        port_id -> BigInt,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trip_crew (trip_id, crew_id) {
+        trip_id -> BigInt,
+        crew_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    trip_travelers (trip_id, traveler_id) {
+        trip_id -> BigInt,
+        traveler_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    disinfections (id) {
+        id -> BigInt,
+        vehicle_id -> BigInt,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    handovers (id) {
+        id -> BigInt,
+        trip_id -> Nullable<BigInt>,
+        giver_role -> Text,
+        giver_id -> BigInt,
+        receiver_role -> Text,
+        receiver_id -> BigInt,
+        at -> Timestamp,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        expected -> BigInt,
+        counted -> BigInt,
+        ledger_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    handover_travelers (handover_id, traveler_id) {
+        handover_id -> BigInt,
+        traveler_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    ledger_entries (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        kind -> Text,
+        canonical -> Text,
+        leaf_hash -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_traveler_refs (traveler_ref, seq) {
+        traveler_ref -> Text,
+        seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    ledger_heads (tree_size) {
+        tree_size -> BigInt,
+        head -> Text,
+        created -> Timestamp,
+    }
+}
+
+diesel::table! {
+    ledger_state (id) {
+        id -> BigInt,
+        tree_size -> BigInt,
+        state -> Text,
     }
 }
 
 diesel::joinable!(arrivals -> ports (port_id));
 diesel::joinable!(travelers -> arrivals (arrival_id));
 diesel::joinable!(travelers -> imports (import_id));
+diesel::joinable!(trips -> vehicles (vehicle_id));
+diesel::joinable!(trips -> ports (port_id));
+diesel::joinable!(trip_crew -> trips (trip_id));
+diesel::joinable!(trip_crew -> crew_members (crew_id));
+diesel::joinable!(trip_travelers -> trips (trip_id));
+diesel::joinable!(trip_travelers -> travelers (traveler_id));
+diesel::joinable!(disinfections -> vehicles (vehicle_id));
+diesel::joinable!(handovers -> trips (trip_id));
+diesel::joinable!(handover_travelers -> handovers (handover_id));
+diesel::joinable!(handover_travelers -> travelers (traveler_id));
+diesel::joinable!(ledger_traveler_refs -> ledger_entries (seq));
 
-diesel::allow_tables_to_appear_in_same_query!(ports, arrivals, imports, travelers);
+diesel::allow_tables_to_appear_in_same_query!(
+    ports,
+    arrivals,
+    imports,
+    travelers,
+    vehicles,
+    crew_members,
+    trips,
+    trip_crew,
+    trip_travelers,
+    disinfections,
+    handovers,
+    handover_travelers,
+    ledger_entries,
+    ledger_traveler_refs,
+    ledger_heads,
+    ledger_state,
+);

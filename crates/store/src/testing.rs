@@ -77,6 +77,15 @@ impl TestDatabase {
     pub fn is_postgres(&self) -> bool {
         matches!(self.url, DatabaseUrl::Postgres(_))
     }
+
+    /// Runs SQL directly, past the store's code: for tests that edit rows the way someone with
+    /// database access could (tampering with the ledger, for instance).
+    pub fn execute(&self, sql: &str) -> Result<(), StoreError> {
+        let store = crate::Store::open_unmigrated(&self.url)?;
+        let mut conn = store.conn()?;
+        conn.batch_execute(sql)?;
+        Ok(())
+    }
 }
 
 fn replace_database(url: &str, name: &str) -> String {

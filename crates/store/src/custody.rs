@@ -1,0 +1,396 @@
+//! The custody record: vehicles, crew, trips (batch runs), disinfections and hand-overs, and
+//! the input contact tracing reads from them.
+//!
+//! A hand-over is written together with its ledger entry in one transaction
+//! ([`record_handovers`]): the `handovers` row carries the entry's `ledger_seq`, so there is no
+//! hand-over the ledger does not know and no entry without its row.
+
+use crate::ledger::append_in_transaction;
+use crate::schema::{
+    crew_members, disinfections, handover_travelers, handovers, trip_crew, trip_travelers, trips,
+    vehicles,
+};
+use crate::{DbConnection, StoreError};
+use chrono::NaiveDateTime;
+use closedloop_ledger::entry::{Coords, HandOver as LedgerHandOver, Id, Party, Place, PlaceKind};
+use closedloop_ledger::{
+    Appender, Body, HeadSigner, Pepper, SignedTreeHead, TravelerRef, UtcMillis,
+};
+use closedloop_trace as trace;
+use diesel::prelude::*;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+/// Who takes part in a hand-over, as stored (`giver_role`, `receiver_role`). For [`Crew`] the
+/// party id is the `crew_members` id, so a crew member who signs is the one who rode.
+///
+/// [`Crew`]: PartyRole::Crew
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PartyRole {
+    PortStaff,
+    Crew,
+    HotelStaff,
+    CommunityStaff,
+    HospitalStaff,
+}
+
+impl PartyRole {
+    pub fn code(self) -> &'static str {
+        match self {
+            PartyRole::PortStaff => "port_staff",
+            PartyRole::Crew => "crew",
+            PartyRole::HotelStaff => "hotel_staff",
+            PartyRole::CommunityStaff => "community_staff",
+            PartyRole::HospitalStaff => "hospital_staff",
+        }
+    }
+
+    fn ledger(self) -> closedloop_ledger::entry::Role {
+        use closedloop_ledger::entry::Role;
+        match self {
+            PartyRole::PortStaff => Role::PortStaff,
+            PartyRole::Crew => Role::TransferCrew,
+            PartyRole::HotelStaff => Role::HotelStaff,
+            PartyRole::CommunityStaff => Role::CommunityStaff,
+            PartyRole::HospitalStaff => Role::HospitalStaff,
+        }
+    }
+
+    fn trace(self) -> trace::Role {
+        match self {
+            PartyRole::PortStaff => trace::Role::PortStaff,
+            PartyRole::Crew => trace::Role::Crew,
+            PartyRole::HotelStaff => trace::Role::HotelStaff,
+            PartyRole::CommunityStaff => trace::Role::CommunityStaff,
+            PartyRole::HospitalStaff => trace::Role::Hospital,
+        }
+    }
+
+    /// Where a hand-over to this receiver happens, for the ledger's place.
+    fn place_kind(giver: PartyRole, receiver: PartyRole) -> PlaceKind {
+        match (giver, receiver) {
+            (PartyRole::PortStaff, _) => PlaceKind::Port,
+            (_, PartyRole::HotelStaff) => PlaceKind::Hotel,
+            (_, PartyRole::HospitalStaff) => PlaceKind::Hospital,
+            (_, PartyRole::CommunityStaff) => PlaceKind::Home,
+            _ => PlaceKind::Vehicle,
+        }
+    }
+}
+
+impl FromStr for PartyRole {
+    type Err = StoreError;
+    fn from_str(s: &str) -> Result<Self, StoreError> {
+        Ok(match s {
+            "port_staff" => PartyRole::PortStaff,
+            "crew" => PartyRole::Crew,
+            "hotel_staff" => PartyRole::HotelStaff,
+            "community_staff" => PartyRole::CommunityStaff,
+            "hospital_staff" => PartyRole::HospitalStaff,
+            other => return Err(StoreError::UnknownRole(other.to_string())),
+        })
+    }
+}
+
+/// One side of a hand-over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PartyKey {
+    pub role: PartyRole,
+    pub id: i64,
+}
+
+pub fn add_vehicle(conn: &mut DbConnection, plate: &str, seats: i64) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(vehicles::table)
+        .values((vehicles::plate.eq(plate), vehicles::seats.eq(seats)))
+        .returning(vehicles::id)
+        .get_result(conn)?)
+}
+
+/// A driver or escort; `role` is free text for the desk (e.g. `driver`, `escort`).
+pub fn add_crew(
+    conn: &mut DbConnection,
+    staff_no: &str,
+    name: &str,
+    role: &str,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(crew_members::table)
+        .values((
+            crew_members::staff_no.eq(staff_no),
+            crew_members::name.eq(name),
+            crew_members::role.eq(role),
+        ))
+        .returning(crew_members::id)
+        .get_result(conn)?)
+}
+
+/// One vehicle trip from a port, with who rode it. Times are UTC.
+#[derive(Debug, Clone)]
+pub struct NewTrip {
+    pub vehicle_id: i64,
+    pub port_id: i64,
+    pub started_at: NaiveDateTime,
+    pub ended_at: NaiveDateTime,
+    pub crew: Vec<i64>,
+    pub travelers: Vec<i64>,
+}
+
+/// Stores a trip and its crew and travelers in one transaction; returns its id.
+pub fn add_trip(conn: &mut DbConnection, trip: &NewTrip) -> Result<i64, StoreError> {
+    conn.transaction(|conn| {
+        let id = diesel::insert_into(trips::table)
+            .values((
+                trips::vehicle_id.eq(trip.vehicle_id),
+                trips::port_id.eq(trip.port_id),
+                trips::started_at.eq(trip.started_at),
+                trips::ended_at.eq(trip.ended_at),
+            ))
+            .returning(trips::id)
+            .get_result::<i64>(conn)?;
+        for &c in &trip.crew {
+            diesel::insert_into(trip_crew::table)
+                .values((trip_crew::trip_id.eq(id), trip_crew::crew_id.eq(c)))
+                .execute(conn)?;
+        }
+        for &t in &trip.travelers {
+            diesel::insert_into(trip_travelers::table)
+                .values((
+                    trip_travelers::trip_id.eq(id),
+                    trip_travelers::traveler_id.eq(t),
+                ))
+                .execute(conn)?;
+        }
+        Ok(id)
+    })
+}
+
+pub fn add_disinfection(
+    conn: &mut DbConnection,
+    vehicle_id: i64,
+    at: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    Ok(diesel::insert_into(disinfections::table)
+        .values((
+            disinfections::vehicle_id.eq(vehicle_id),
+            disinfections::at.eq(at),
+        ))
+        .returning(disinfections::id)
+        .get_result(conn)?)
+}
+
+/// A hand-over of custody as a desk records it. `expected` is the head-count the giver's
+/// list says, `counted` the one both parties confirmed.
+#[derive(Debug, Clone)]
+pub struct NewHandover {
+    pub trip_id: Option<i64>,
+    pub giver: PartyKey,
+    pub receiver: PartyKey,
+    pub at: NaiveDateTime,
+    /// Where it happened; not stored in the ledger for a home (personal data).
+    pub position: Option<(f64, f64)>,
+    pub expected: i64,
+    pub counted: i64,
+    pub travelers: Vec<i64>,
+}
+
+/// The keys an append needs: the head signer and the pepper of traveler references.
+#[derive(Clone, Copy)]
+pub struct LedgerKeys<'a> {
+    pub signer: &'a HeadSigner,
+    pub pepper: &'a Pepper,
+}
+
+/// The ledger entry of a hand-over (no personal data: ids and keyed traveler references).
+pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreError> {
+    let kind = PartyRole::place_kind(h.giver.role, h.receiver.role);
+    let coords = match (kind, h.position) {
+        (PlaceKind::Home, _) | (_, None) => None,
+        (_, Some((lat, lon))) => Some(Coords::from_degrees(lat, lon)?),
+    };
+    let party = |p: PartyKey| Party {
+        role: p.role.ledger(),
+        id: Id::from_key(p.id),
+    };
+    Ok(Body::HandOver(LedgerHandOver {
+        batch: match h.trip_id {
+            Some(t) => Id::from_key(t),
+            None => Id::new("none")?,
+        },
+        from: party(h.giver),
+        to: party(h.receiver),
+        place: Place {
+            kind,
+            id: None,
+            coords,
+        },
+        head_count: u32::try_from(h.counted).unwrap_or(u32::MAX),
+        travelers: h
+            .travelers
+            .iter()
+            .map(|&t| TravelerRef::from_key(pepper, t))
+            .collect(),
+    }))
+}
+
+/// Stores hand-overs and appends their ledger entries (dated when each happened) with one
+/// signed head, all in one transaction. `appender` advances only if it commits.
+pub fn record_handovers(
+    conn: &mut DbConnection,
+    appender: &mut Appender,
+    batch: &[NewHandover],
+    keys: LedgerKeys<'_>,
+    recorded_at: UtcMillis,
+) -> Result<SignedTreeHead, StoreError> {
+    let mut entries = Vec::with_capacity(batch.len());
+    for h in batch {
+        let at = UtcMillis::from_datetime(h.at.and_utc())?;
+        entries.push((at, handover_body(h, keys.pepper)?));
+    }
+    let done = conn.transaction(|conn| {
+        let done = append_in_transaction(conn, appender, entries, keys.signer, recorded_at)?;
+        for (i, h) in batch.iter().enumerate() {
+            let id = diesel::insert_into(handovers::table)
+                .values((
+                    handovers::trip_id.eq(h.trip_id),
+                    handovers::giver_role.eq(h.giver.role.code()),
+                    handovers::giver_id.eq(h.giver.id),
+                    handovers::receiver_role.eq(h.receiver.role.code()),
+                    handovers::receiver_id.eq(h.receiver.id),
+                    handovers::at.eq(h.at),
+                    handovers::lat.eq(h.position.map(|p| p.0)),
+                    handovers::lon.eq(h.position.map(|p| p.1)),
+                    handovers::expected.eq(h.expected),
+                    handovers::counted.eq(h.counted),
+                    handovers::ledger_seq.eq((done.first_seq + i as u64) as i64),
+                ))
+                .returning(handovers::id)
+                .get_result::<i64>(conn)?;
+            for &t in &h.travelers {
+                diesel::insert_into(handover_travelers::table)
+                    .values((
+                        handover_travelers::handover_id.eq(id),
+                        handover_travelers::traveler_id.eq(t),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        Ok::<_, StoreError>(done)
+    })?;
+    *appender = done.appender;
+    Ok(done.head)
+}
+
+/// What [`trace::Record::build`] takes, read from the custody tables.
+#[derive(Debug, Clone, Default)]
+pub struct TraceInput {
+    pub trips: Vec<trace::Trip>,
+    pub disinfections: Vec<trace::Disinfection>,
+    pub hand_overs: Vec<trace::HandOver>,
+}
+
+impl TraceInput {
+    pub fn build(&self) -> Result<trace::Record, trace::TraceError> {
+        trace::Record::build(&self.trips, &self.disinfections, &self.hand_overs)
+    }
+}
+
+fn unix(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp()
+}
+
+/// Reads the whole custody record for contact tracing.
+pub fn load_trace_input(conn: &mut DbConnection) -> Result<TraceInput, StoreError> {
+    let mut crew: HashMap<i64, Vec<trace::CrewId>> = HashMap::new();
+    for (t, c) in trip_crew::table
+        .select((trip_crew::trip_id, trip_crew::crew_id))
+        .order((trip_crew::trip_id, trip_crew::crew_id))
+        .load::<(i64, i64)>(conn)?
+    {
+        crew.entry(t).or_default().push(trace::CrewId(c));
+    }
+    let mut riders: HashMap<i64, Vec<trace::TravelerId>> = HashMap::new();
+    for (t, r) in trip_travelers::table
+        .select((trip_travelers::trip_id, trip_travelers::traveler_id))
+        .order((trip_travelers::trip_id, trip_travelers::traveler_id))
+        .load::<(i64, i64)>(conn)?
+    {
+        riders.entry(t).or_default().push(trace::TravelerId(r));
+    }
+    let trips = trips::table
+        .select((
+            trips::id,
+            trips::vehicle_id,
+            trips::started_at,
+            trips::ended_at,
+        ))
+        .order(trips::id)
+        .load::<(i64, i64, NaiveDateTime, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(id, vehicle, start, end)| trace::Trip {
+            id: trace::TripId(id),
+            vehicle: trace::VehicleId(vehicle),
+            crew: crew.remove(&id).unwrap_or_default(),
+            travelers: riders.remove(&id).unwrap_or_default(),
+            start: unix(start),
+            end: unix(end),
+        })
+        .collect();
+    let disinfections = disinfections::table
+        .select((disinfections::vehicle_id, disinfections::at))
+        .order(disinfections::id)
+        .load::<(i64, NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(|(v, at)| trace::Disinfection {
+            vehicle: trace::VehicleId(v),
+            at: unix(at),
+        })
+        .collect();
+    let mut handed: HashMap<i64, Vec<trace::TravelerId>> = HashMap::new();
+    for (h, t) in handover_travelers::table
+        .select((
+            handover_travelers::handover_id,
+            handover_travelers::traveler_id,
+        ))
+        .order((
+            handover_travelers::handover_id,
+            handover_travelers::traveler_id,
+        ))
+        .load::<(i64, i64)>(conn)?
+    {
+        handed.entry(h).or_default().push(trace::TravelerId(t));
+    }
+    type Row = (i64, Option<i64>, String, i64, String, i64, NaiveDateTime);
+    let rows = handovers::table
+        .select((
+            handovers::id,
+            handovers::trip_id,
+            handovers::giver_role,
+            handovers::giver_id,
+            handovers::receiver_role,
+            handovers::receiver_id,
+            handovers::at,
+        ))
+        .order(handovers::id)
+        .load::<Row>(conn)?;
+    let party = |role: &str, id: i64| -> Result<trace::Party, StoreError> {
+        Ok(trace::Party {
+            role: role.parse::<PartyRole>()?.trace(),
+            id: trace::PartyId(id),
+            name_ref: String::new(),
+        })
+    };
+    let mut hand_overs = Vec::with_capacity(rows.len());
+    for (id, trip, giver_role, giver_id, receiver_role, receiver_id, at) in rows {
+        hand_overs.push(trace::HandOver {
+            trip: trip.map(trace::TripId),
+            giver: party(&giver_role, giver_id)?,
+            receiver: party(&receiver_role, receiver_id)?,
+            travelers: handed.remove(&id).unwrap_or_default(),
+            at: unix(at),
+        });
+    }
+    Ok(TraceInput {
+        trips,
+        disinfections,
+        hand_overs,
+    })
+}

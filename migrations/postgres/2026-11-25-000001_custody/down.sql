@@ -1,0 +1,13 @@
+ALTER TABLE travelers DROP COLUMN purged_at;
+DROP TABLE ledger_state;
+DROP TABLE ledger_heads;
+DROP TABLE ledger_traveler_refs;
+DROP TABLE ledger_entries;
+DROP TABLE handover_travelers;
+DROP TABLE handovers;
+DROP TABLE disinfections;
+DROP TABLE trip_travelers;
+DROP TABLE trip_crew;
+DROP TABLE trips;
+DROP TABLE crew_members;
+DROP TABLE vehicles;

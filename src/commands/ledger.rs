@@ -1,0 +1,419 @@
+//! `closedloop ledger …`: the custody ledger's key, its audit, one traveler's audit bundle, the
+//! offline check of a bundle, and checkpoints to keep off the server.
+
+use super::Ctx;
+use crate::keyfile;
+use crate::output::table;
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use closedloop_ledger::bundle::BundleSummary;
+use closedloop_ledger::entry::{Party, Role};
+use closedloop_ledger::{
+    Body, Bundle, HeadVerifier, ProofTree, SignedTreeHead, TravelerRef, check, check_with_key,
+};
+use closedloop_store::ledger;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// Create the key file (head-signing seed and traveler pepper, mode 0600) and print the
+    /// public key to publish. An existing key file is never replaced.
+    Init,
+    /// Recompute the whole log from the database: exit 0 with a summary, or 1 naming the first
+    /// entry that was altered, removed, inserted or reordered.
+    Verify(VerifyArgs),
+    /// Write one traveler's whole custody chain with inclusion proofs against the latest
+    /// signed head: an audit bundle anyone can check offline.
+    Proof(ProofArgs),
+    /// Check an audit bundle offline (no database): exit 0 with its summary, or 1 with the
+    /// reason it fails.
+    Check(CheckArgs),
+    /// Print (or write) the latest signed tree head as a checkpoint note, to keep off the
+    /// server: `ledger verify --checkpoint FILE` later proves the log was only appended to.
+    Checkpoint(CheckpointArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A checkpoint kept elsewhere (from `ledger checkpoint`); repeatable. The log must
+    /// reproduce each one's root at its size.
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProofArgs {
+    /// The traveler's id in the database (`travelers list --format json` shows it).
+    #[arg(long, value_name = "ID")]
+    pub traveler: i64,
+    /// Where to write the bundle (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The bundle written by `ledger proof`.
+    pub bundle: PathBuf,
+    /// The office's published public key (`<origin>+<key id>+<base64>`, as `ledger init`
+    /// prints it). Without it the bundle is checked against the key it carries, which is
+    /// printed so you can compare.
+    #[arg(long, value_name = "KEY")]
+    pub public_key: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckpointArgs {
+    /// Write the checkpoint to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(ctx: &Ctx, cmd: LedgerCommand) -> Result<ExitCode> {
+    match cmd {
+        LedgerCommand::Init => init(ctx),
+        LedgerCommand::Verify(a) => verify(ctx, &a),
+        LedgerCommand::Proof(a) => proof(ctx, &a),
+        LedgerCommand::Check(a) => check_bundle(ctx, &a),
+        LedgerCommand::Checkpoint(a) => checkpoint(ctx, &a),
+    }
+}
+
+fn init(ctx: &Ctx) -> Result<ExitCode> {
+    let settings = &ctx.config.ledger;
+    let keys = match keyfile::create(settings)? {
+        Some(k) => {
+            println!(
+                "{} {}",
+                ctx.t(
+                    "created the ledger key file (mode 0600; keep a copy off the server):",
+                    "已创建账本密钥文件（权限 0600；请在服务器以外另存一份）："
+                ),
+                settings.key_file.display()
+            );
+            k
+        }
+        None => {
+            println!(
+                "{} {}",
+                ctx.t(
+                    "the ledger key file exists and was not replaced:",
+                    "账本密钥文件已存在，未替换："
+                ),
+                settings.key_file.display()
+            );
+            keyfile::require(settings)?
+        }
+    };
+    println!(
+        "{}: {}",
+        ctx.t("public key (publish it)", "公钥（请公布）"),
+        keys.signer.verifier().to_note_key()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
+    let mut extra = Vec::new();
+    for path in &args.checkpoint {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        extra.push(
+            SignedTreeHead::from_checkpoint(&text)
+                .with_context(|| format!("checkpoint {}", path.display()))?,
+        );
+    }
+    let store = ctx.store()?;
+    let mut conn = store.conn()?;
+    let keys = match keyfile::read(&ctx.config.ledger)? {
+        Some(k) => k,
+        None => {
+            let empty = ledger::latest_head(&mut conn)?.is_none()
+                && ledger::load_entries(&mut conn)?.is_empty();
+            if empty {
+                println!("{}", ctx.t("the ledger is empty", "账本为空"));
+                return Ok(ExitCode::SUCCESS);
+            }
+            // Fails, naming the missing file and how to restore it.
+            keyfile::require(&ctx.config.ledger)?
+        }
+    };
+    let verifier = keys.signer.verifier();
+    let started = std::time::Instant::now();
+    match ledger::verify(&mut conn, &verifier, &extra)? {
+        Ok(s) => {
+            println!(
+                "{}: {} {}, {} {}, {} {}{}",
+                ctx.t("ledger verified", "账本校验通过"),
+                s.entries,
+                ctx.t("entries", "条记录"),
+                s.heads_checked,
+                ctx.t("signed heads checked", "个签名树头已核对"),
+                ctx.t("root", "根哈希"),
+                s.root,
+                if s.unsigned_tail > 0 {
+                    format!(
+                        "; {} {}",
+                        s.unsigned_tail,
+                        ctx.t("entries not yet signed", "条记录尚未签名")
+                    )
+                } else {
+                    String::new()
+                }
+            );
+            println!(
+                "{}: {} ({:.3} s)",
+                ctx.t("public key", "公钥"),
+                verifier.to_note_key(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problem) => {
+            println!(
+                "{}: {problem}",
+                ctx.t("ledger verification FAILED", "账本校验未通过")
+            );
+            if let Some(seq) = problem.first_entry() {
+                println!(
+                    "{}: {seq}",
+                    ctx.t("first entry concerned", "首个出问题的记录")
+                );
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn proof(ctx: &Ctx, args: &ProofArgs) -> Result<ExitCode> {
+    let keys = keyfile::require(&ctx.config.ledger)?;
+    let store = ctx.store()?;
+    let mut conn = store.conn()?;
+    let Some(head) = ledger::latest_head(&mut conn)? else {
+        bail!(
+            "{}",
+            ctx.t(
+                "the ledger is empty: nothing to prove",
+                "账本为空：没有可证明的记录"
+            )
+        );
+    };
+    let traveler = TravelerRef::from_key(&keys.pepper, args.traveler);
+    let entries: Vec<(u64, Vec<u8>)> = ledger::entries_for_traveler(&mut conn, &traveler)?
+        .into_iter()
+        .filter(|(i, _)| *i < head.size)
+        .collect();
+    if entries.is_empty() {
+        bail!(
+            "{} {} ({} {})",
+            ctx.t(
+                "no ledger entry names traveler",
+                "账本中没有涉及该旅客的记录：旅客"
+            ),
+            args.traveler,
+            ctx.t("log size", "账本规模"),
+            head.size
+        );
+    }
+    let tree = ProofTree::new(ledger::leaf_hashes_upto(&mut conn, head.size)?);
+    let bundle = Bundle::build(traveler, &head, &keys.signer.verifier(), &tree, entries)?;
+    std::fs::write(&args.out, bundle.to_json())
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "{} {}: {} {}, {} {} ({}) → {}",
+        ctx.t("audit bundle of traveler", "旅客审计包"),
+        args.traveler,
+        bundle.entries.len(),
+        ctx.t("entries", "条记录"),
+        ctx.t("against the signed head of size", "对应签名树头规模"),
+        head.size,
+        head.at,
+        args.out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check_bundle(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.bundle)
+        .with_context(|| format!("cannot read {}", args.bundle.display()))?;
+    let checked = Bundle::from_json(&text).and_then(|b| match &args.public_key {
+        Some(k) => {
+            let v = HeadVerifier::from_note_key(k).map_err(closedloop_ledger::BundleError::Key)?;
+            check_with_key(&b, &v)
+        }
+        None => check(&b),
+    });
+    match checked {
+        Ok(s) => {
+            print!("{}", summary(ctx, &s, args.public_key.is_some()));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            println!(
+                "{}: {e}",
+                ctx.t("audit bundle check FAILED", "审计包校验未通过")
+            );
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
+    let mut out = format!(
+        "{}\n{}: {}\n{}: {}{}\n{}: {} {}, {} {}, {} {}\n",
+        ctx.t("audit bundle verified", "审计包校验通过"),
+        ctx.t("traveler reference", "旅客引用"),
+        s.traveler,
+        ctx.t("signed by", "签名公钥"),
+        s.public_key,
+        if key_given {
+            ""
+        } else {
+            ctx.t(
+                " (compare with the key the office published)",
+                "（请与主管部门公布的公钥核对）",
+            )
+        },
+        ctx.t("checkpoint", "检查点"),
+        ctx.t("size", "规模"),
+        s.tree_size,
+        ctx.t("root", "根哈希"),
+        s.root,
+        ctx.t("signed at", "签名时间"),
+        s.signed_at
+    );
+    let rows: Vec<Vec<String>> = s
+        .entries
+        .iter()
+        .map(|e| {
+            vec![
+                e.index.to_string(),
+                e.at.to_string(),
+                e.kind.to_string(),
+                describe(&e.body),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            ctx.t("entry", "记录"),
+            ctx.t("time (UTC)", "时间（UTC）"),
+            ctx.t("kind", "类型"),
+            ctx.t("details", "内容"),
+        ],
+        &rows,
+    ));
+    out.push_str(&format!(
+        "{}: {}; {}: {}\n",
+        ctx.t("hand-overs", "交接次数"),
+        s.hand_overs,
+        ctx.t("custody breaks", "交接链断点"),
+        if s.custody_breaks.is_empty() {
+            ctx.t("none", "无").to_string()
+        } else {
+            s.custody_breaks
+                .iter()
+                .map(|b| {
+                    format!(
+                        "{} {}: {} ≠ {}",
+                        ctx.t("entry", "记录"),
+                        b.index,
+                        party(&b.previous_receiver),
+                        party(&b.giver)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        }
+    ));
+    out
+}
+
+fn role(r: Role) -> String {
+    serde_json::to_value(r)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn party(p: &Party) -> String {
+    format!("{} {}", role(p.role), p.id)
+}
+
+/// One line per entry: ids and counts only, as the log holds.
+fn describe(body: &Body) -> String {
+    match body {
+        Body::HandOver(h) => format!(
+            "{} → {}, batch {}, head count {}",
+            party(&h.from),
+            party(&h.to),
+            h.batch,
+            h.head_count
+        ),
+        Body::ChecklistCompleted(c) => format!(
+            "{} v{}: {}/{} passed, by {}",
+            c.template,
+            c.template_version,
+            c.items_passed,
+            c.items_total,
+            party(&c.completed_by)
+        ),
+        Body::GateDecision(g) => format!(
+            "gate {}: {:?}, by {}",
+            g.gate,
+            g.decision,
+            party(&g.decided_by)
+        ),
+        Body::Incident(i) => format!(
+            "{:?} ({:?}), reported by {}",
+            i.incident,
+            i.severity,
+            party(&i.reported_by)
+        ),
+        Body::Purge(p) => format!(
+            "{:?}: {} traveler(s), by {}",
+            p.reason,
+            p.travelers.len(),
+            party(&p.by)
+        ),
+    }
+}
+
+fn checkpoint(ctx: &Ctx, args: &CheckpointArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let mut conn = store.conn()?;
+    let Some(head) = ledger::latest_head(&mut conn)? else {
+        bail!(
+            "{}",
+            ctx.t(
+                "the ledger is empty: no signed head yet",
+                "账本为空：尚无签名树头"
+            )
+        );
+    };
+    // Never export a head that does not verify under our own key (when this machine has it).
+    if let Some(keys) = keyfile::read(&ctx.config.ledger)? {
+        keys.signer
+            .verifier()
+            .verify(&head)
+            .context("the latest stored head does not verify: run `closedloop ledger verify`")?;
+    }
+    let text = head.to_checkpoint();
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            println!(
+                "{} {} ({} {}) → {}",
+                ctx.t("checkpoint of size", "检查点规模"),
+                head.size,
+                ctx.t("signed", "签名于"),
+                head.at,
+                path.display()
+            );
+        }
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,66 @@
+//! `closedloop purge --older-than DAYS`: erase the personal data of travelers who arrived more
+//! than DAYS days ago, record it in the custody ledger, and leave no copy in the SQLite file.
+
+use super::Ctx;
+use crate::keyfile;
+use anyhow::Result;
+use chrono::{Duration, Utc};
+use clap::Args;
+use closedloop_ledger::UtcMillis;
+use closedloop_store::ledger;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct PurgeArgs {
+    /// Erase travelers whose arrival is more than this many days ago: name, document number,
+    /// phone, date of birth, address, family group and notes. The ledger keeps verifying: its
+    /// entries carry only keyed references.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: u32,
+}
+
+pub fn run(ctx: &Ctx, args: &PurgeArgs) -> Result<ExitCode> {
+    let keys = keyfile::open_or_create(
+        &ctx.config.ledger,
+        ctx.t(
+            "created the ledger key file (keep a copy off the server):",
+            "已创建账本密钥文件（请在服务器以外另存一份）：",
+        ),
+    )?;
+    let store = ctx.store()?;
+    let mut appender = ledger::load_appender(&mut *store.conn()?)?;
+    let cutoff = Utc::now() - Duration::days(i64::from(args.older_than));
+    let out = store.purge_travelers(
+        cutoff.naive_utc(),
+        &mut appender,
+        keys.for_store(),
+        UtcMillis::now(),
+    )?;
+    println!(
+        "{}: {} ({} {})",
+        ctx.t("travelers purged", "已清除个人信息的旅客"),
+        out.travelers,
+        ctx.t("arrived before", "抵达早于"),
+        cutoff.format("%Y-%m-%d %H:%M UTC")
+    );
+    if let Some(head) = &out.head {
+        println!(
+            "{}: {}",
+            ctx.t(
+                "ledger size after the purge entries",
+                "清除记录写入后的账本规模"
+            ),
+            head.size
+        );
+    }
+    if out.wal_truncated == Some(false) {
+        eprintln!(
+            "{}",
+            ctx.t(
+                "warning: another process kept the write-ahead log open; old values may remain in it until `closedloop purge` runs again while the database is idle",
+                "警告：另一进程占用预写日志，旧数据可能仍残留其中；请在数据库空闲时再次运行 `closedloop purge`"
+            )
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
