@@ -3,8 +3,10 @@
 //! any directory.
 
 use anyhow::{Context, Result};
+use chrono::TimeDelta;
 use closedloop_domain::policy::PolicyBook;
 use closedloop_domain::port::PortDirectory;
+use closedloop_handover::{GateBook, TemplateBook};
 use closedloop_store::DatabaseUrl;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,53 @@ struct FileConfig {
     default_country_code: Option<String>,
     roads: Option<FileRoads>,
     ledger: Option<FileLedger>,
+    handover: Option<FileHandover>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileHandover {
+    checklists: Option<PathBuf>,
+    gates: Option<PathBuf>,
+    overdue_margin_minutes: Option<u32>,
+}
+
+/// Check-lists, gates and the overdue margin (`[handover]`).
+#[derive(Debug, Clone)]
+pub struct HandoverSettings {
+    pub templates: TemplateBook,
+    pub gates: GateBook,
+    /// An open loop past its trip's planned arrival plus this is overdue.
+    pub overdue_margin: TimeDelta,
+}
+
+impl HandoverSettings {
+    fn from_file(file: FileHandover, dir: &Path) -> Result<HandoverSettings> {
+        let read = |p: &Option<PathBuf>| -> Result<Option<String>> {
+            p.as_ref()
+                .map(|p| {
+                    let full = dir.join(p);
+                    std::fs::read_to_string(&full)
+                        .with_context(|| format!("cannot read {}", full.display()))
+                })
+                .transpose()
+        };
+        let templates = match read(&file.checklists)? {
+            Some(t) => TemplateBook::from_toml(&t)?,
+            None => TemplateBook::builtin(),
+        };
+        let gates = match read(&file.gates)? {
+            Some(t) => GateBook::from_toml(&t)?,
+            None => GateBook::builtin(),
+        };
+        Ok(HandoverSettings {
+            templates,
+            gates,
+            overdue_margin: TimeDelta::minutes(i64::from(
+                file.overdue_margin_minutes.unwrap_or(60),
+            )),
+        })
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -138,6 +187,7 @@ pub struct Config {
     pub default_country_code: String,
     pub roads: RoadsSettings,
     pub ledger: LedgerSettings,
+    pub handover: HandoverSettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -165,6 +215,7 @@ impl Config {
                 policy: PolicyBook::from_toml(BUILTIN_POLICY).context("built-in policy")?,
                 default_country_code: "86".into(),
                 roads: RoadsSettings::from_file(FileRoads::default(), Path::new("."))?,
+                handover: HandoverSettings::from_file(FileHandover::default(), Path::new("."))?,
                 source: "built-in defaults".into(),
             });
         };
@@ -204,6 +255,8 @@ impl Config {
             policy,
             default_country_code: code,
             roads: RoadsSettings::from_file(file.roads.unwrap_or_default(), dir)?,
+            handover: HandoverSettings::from_file(file.handover.unwrap_or_default(), dir)
+                .with_context(|| format!("[handover] of {}", path.display()))?,
             source: path.display().to_string(),
         })
     }

@@ -4,15 +4,21 @@ mod bench;
 mod bench_ledger;
 mod bench_roads;
 mod bench_trace;
+mod checklist;
 mod db;
 mod demo;
+mod desk;
+mod handover;
 mod import;
+mod incident;
 mod ledger;
+mod loops;
 mod purge;
 mod roads;
 mod stats;
 mod trace;
 mod travelers;
+mod trip;
 
 use crate::config::Config;
 use anyhow::Result;
@@ -23,7 +29,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// closedloop — dispatcher for the closed-loop transfer of inbound travelers
-/// (闭环转运调度): manifests, arrivals, travelers; batches, routes and custody hand-overs to come.
+/// (闭环转运调度): manifests, travelers, roads, trips through their check-list gates, custody
+/// hand-overs, incidents and the record, in a tamper-evident ledger.
 #[derive(Debug, Parser)]
 #[command(name = "closedloop", version, propagate_version = true)]
 pub struct Cli {
@@ -71,6 +78,28 @@ pub enum Command {
     Purge(purge::PurgeArgs),
     /// Contact tracing: everyone exposed to a positive traveler or crew member, why and when.
     Trace(trace::TraceArgs),
+    /// Transfer vehicles: add.
+    #[command(subcommand)]
+    Vehicles(trip::VehiclesCommand),
+    /// Drivers and escorts: add.
+    #[command(subcommand)]
+    Crew(trip::CrewCommand),
+    /// Trips (batches): plan, approve, depart through the gates, complete.
+    #[command(subcommand)]
+    Trip(trip::TripCommand),
+    /// Check-lists (六项清单 and the crew's health check): record a completed one.
+    #[command(subcommand)]
+    Checklist(checklist::ChecklistCommand),
+    /// Custody hand-overs: start (the giver's code), code, confirm (code and head-count).
+    #[command(subcommand)]
+    Handover(handover::HandoverCommand),
+    /// Incidents: open, resolve, list.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
+    /// Open loops (travelers in custody, not yet delivered); --overdue for the late ones.
+    Loops(loops::LoopsArgs),
+    /// The record: batches, person-trips, incidents, staff infections, per day and in total.
+    Record(loops::RecordArgs),
     /// Benchmarks that print a table.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -122,6 +151,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Ledger(c) => ledger::run(&ctx, c),
         Command::Purge(a) => purge::run(&ctx, &a),
         Command::Trace(a) => trace::run(&ctx, &a),
+        Command::Vehicles(c) => trip::vehicles(&ctx, c),
+        Command::Crew(c) => trip::crew(&ctx, c),
+        Command::Trip(c) => trip::run(&ctx, c),
+        Command::Checklist(c) => checklist::run(&ctx, c),
+        Command::Handover(c) => handover::run(&ctx, c),
+        Command::Incident(c) => incident::run(&ctx, c),
+        Command::Loops(a) => loops::loops(&ctx, &a),
+        Command::Record(a) => loops::record(&ctx, &a),
         Command::Bench(c) => bench::run(&ctx, c),
         Command::Demo(a) => demo::run(&ctx, &a),
     }

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+pub mod desk;
 pub mod ledger;
 
 use closedloop_store::testing::TestDatabase;

@@ -41,4 +41,16 @@ pub enum StoreError {
         "unknown party role {0:?}: use port_staff, crew, hotel_staff, community_staff or hospital_staff"
     )]
     UnknownRole(String),
+    #[error(transparent)]
+    Desk(#[from] crate::desk::DeskError),
+}
+
+impl StoreError {
+    /// The desk's refusal, when that is what this is: callers print it in their language.
+    pub fn desk(&self) -> Option<&crate::desk::DeskError> {
+        match self {
+            StoreError::Desk(d) => Some(d),
+            _ => None,
+        }
+    }
 }

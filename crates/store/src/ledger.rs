@@ -168,11 +168,19 @@ fn insert_rows(
     Ok(())
 }
 
-/// Takes the append lock (see the module docs) and returns the appender to continue from.
-fn lock_state(conn: &mut DbConnection, base: &Appender) -> Result<Appender, StoreError> {
+/// Takes the append lock (see the module docs) for the rest of the caller's transaction:
+/// callers that read rows before appending (the desk) take it first, so what they read cannot
+/// change before they write.
+pub(crate) fn take_append_lock(conn: &mut DbConnection) -> Result<(), StoreError> {
     diesel::update(ledger_state::table.find(1))
         .set(ledger_state::tree_size.eq(ledger_state::tree_size))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Takes the append lock and returns the appender to continue from.
+fn lock_state(conn: &mut DbConnection, base: &Appender) -> Result<Appender, StoreError> {
+    take_append_lock(conn)?;
     let stored = load_state_text(conn)?;
     if stored == hex::encode(base.state()) {
         return Ok(base.clone());

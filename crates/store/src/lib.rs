@@ -12,11 +12,15 @@
 //!   entries, heads and traveler index read back, `ledger verify`;
 //! - [`custody`]: vehicles, crew, trips, disinfections and hand-overs (each with its ledger
 //!   entry), and the record contact tracing reads;
+//! - [`desk`]: the desk and phone path of the hand-over — check-lists, trips through their
+//!   gates, hand-overs confirmed with the receiver's one-time code, loops, incidents, the
+//!   record — each event with its ledger entry;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
 //! - [`testing`]: a fresh database per test on either backend.
 
 pub mod connection;
 pub mod custody;
+pub mod desk;
 pub mod error;
 pub mod intake;
 pub mod ledger;

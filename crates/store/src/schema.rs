@@ -85,6 +85,8 @@ diesel::table! {
         port_id -> BigInt,
         started_at -> Timestamp,
         ended_at -> Timestamp,
+        state -> Text,
+        planned_arrival -> Nullable<Timestamp>,
     }
 }
 
@@ -167,6 +169,102 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    checklist_instances (id) {
+        id -> BigInt,
+        kind -> Text,
+        template_version -> Text,
+        subject -> Text,
+        crew_id -> Nullable<BigInt>,
+        vehicle_id -> Nullable<BigInt>,
+        trip_id -> Nullable<BigInt>,
+        stop -> Nullable<BigInt>,
+        day -> Date,
+        subject_json -> Text,
+        answers -> Text,
+        passed -> Bool,
+        failures -> Text,
+        completed_at -> Timestamp,
+        completed_by -> Nullable<BigInt>,
+        ledger_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    gate_decisions (id) {
+        id -> BigInt,
+        trip_id -> BigInt,
+        transition -> Text,
+        passed -> Bool,
+        missing -> Text,
+        decided_at -> Timestamp,
+        ledger_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    handover_requests (id) {
+        id -> BigInt,
+        trip_id -> BigInt,
+        to_trip_id -> Nullable<BigInt>,
+        giver_role -> Text,
+        giver_id -> BigInt,
+        receiver_role -> Text,
+        receiver_id -> BigInt,
+        giver_signer -> Text,
+        expected -> BigInt,
+        travelers -> Text,
+        secret -> Text,
+        created_at -> Timestamp,
+        status -> Text,
+        handover_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    traveler_loops (traveler_id) {
+        traveler_id -> BigInt,
+        status -> Text,
+        party -> Text,
+        party_id -> BigInt,
+        since -> Timestamp,
+        handover_id -> Nullable<BigInt>,
+        trip_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        kind -> Text,
+        severity -> Text,
+        at -> Timestamp,
+        lat -> Nullable<Double>,
+        lon -> Nullable<Double>,
+        trip_id -> Nullable<BigInt>,
+        vehicle_id -> Nullable<BigInt>,
+        description -> Text,
+        status -> Text,
+        resolved_at -> Nullable<Timestamp>,
+        resolution -> Nullable<Text>,
+        ledger_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_travelers (incident_id, traveler_id) {
+        incident_id -> BigInt,
+        traveler_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_crew (incident_id, crew_id) {
+        incident_id -> BigInt,
+        crew_id -> BigInt,
+    }
+}
+
 diesel::joinable!(arrivals -> ports (port_id));
 diesel::joinable!(travelers -> arrivals (arrival_id));
 diesel::joinable!(travelers -> imports (import_id));
@@ -181,6 +279,9 @@ diesel::joinable!(handovers -> trips (trip_id));
 diesel::joinable!(handover_travelers -> handovers (handover_id));
 diesel::joinable!(handover_travelers -> travelers (traveler_id));
 diesel::joinable!(ledger_traveler_refs -> ledger_entries (seq));
+diesel::joinable!(traveler_loops -> trips (trip_id));
+diesel::joinable!(incident_travelers -> incidents (incident_id));
+diesel::joinable!(incident_crew -> incidents (incident_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ports,
@@ -199,4 +300,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_traveler_refs,
     ledger_heads,
     ledger_state,
+    checklist_instances,
+    gate_decisions,
+    handover_requests,
+    traveler_loops,
+    incidents,
+    incident_travelers,
+    incident_crew,
 );

@@ -195,6 +195,9 @@ pub enum ChecklistKind {
     PreDepartureReminder,
     /// 转运人员交接
     PersonHandover,
+    /// 工作人员每日健康监测: front-line staff's daily health check, which the departure gate
+    /// requires like a check-list (added after the first six; only its pass/fail is logged).
+    CrewHealth,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]

@@ -1,0 +1,316 @@
+//! Incidents: opened with an Incident ledger entry in the same transaction, listed, and
+//! resolved once with a note (resolved is final). The ledger entry carries the kind, severity,
+//! subject and keyed traveler references only; the description stays in the database.
+
+use super::{
+    Desk, DeskError, Pending, Thing, desk_party, load_trip, millis, naive, not_found, require_crew,
+    require_travelers, require_vehicle,
+};
+use crate::custody::{PartyKey, PartyRole};
+use crate::schema::{incident_crew, incident_travelers, incidents};
+use crate::{DbConnection, StoreError};
+use chrono::{DateTime, NaiveDateTime, Utc};
+use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_handover::incident::{IncidentError, IncidentReport};
+use closedloop_handover::{Incident, IncidentKind, Severity};
+use closedloop_ledger::Body;
+use closedloop_ledger::entry::{
+    Coords, Id, Incident as LedgerIncident, IncidentKind as LedgerKind, Party, Place, PlaceKind,
+    Severity as LedgerSeverity, Subject, SubjectKind,
+};
+use diesel::prelude::*;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub kind: IncidentKind,
+    pub severity: Severity,
+    pub at: DateTime<Utc>,
+    pub position: Option<(f64, f64)>,
+    /// The trip involved; its vehicle is the incident's unless another is named.
+    pub trip_id: Option<i64>,
+    pub vehicle_id: Option<i64>,
+    pub travelers: Vec<i64>,
+    pub crew: Vec<i64>,
+    pub description: String,
+    /// Who reported it; none for the desk.
+    pub reported_by: Option<PartyKey>,
+}
+
+/// A stored incident, as `incident list` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub kind: String,
+    pub severity: String,
+    pub at: NaiveDateTime,
+    pub trip: Option<i64>,
+    pub vehicle: Option<i64>,
+    pub travelers: Vec<i64>,
+    pub crew: Vec<i64>,
+    pub description: String,
+    pub status: String,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolution: Option<String>,
+}
+
+/// The ledger's coarse categories: a health category, never a diagnosis.
+fn ledger_kind(k: IncidentKind) -> LedgerKind {
+    match k {
+        IncidentKind::TrafficAccident => LedgerKind::TrafficAccident,
+        IncidentKind::VehicleBreakdown => LedgerKind::VehicleBreakdown,
+        IncidentKind::SymptomaticEnRoute => LedgerKind::HealthAlert,
+        IncidentKind::EscapeOrRefusal => LedgerKind::Absconding,
+        IncidentKind::ProtectionBreach => LedgerKind::ProtectionBreach,
+        IncidentKind::StaffInfection => LedgerKind::StaffExposure,
+        IncidentKind::HeadCountMismatch => LedgerKind::HeadCountMismatch,
+    }
+}
+
+fn ledger_severity(s: Severity) -> LedgerSeverity {
+    match s {
+        Severity::Minor => LedgerSeverity::Low,
+        Severity::Serious => LedgerSeverity::Medium,
+        Severity::Major => LedgerSeverity::High,
+        Severity::Critical => LedgerSeverity::Critical,
+    }
+}
+
+fn reporter(p: Option<PartyKey>) -> Party {
+    use closedloop_ledger::entry::Role;
+    let Some(p) = p else {
+        return desk_party();
+    };
+    Party {
+        role: match p.role {
+            PartyRole::PortStaff => Role::PortStaff,
+            PartyRole::Crew => Role::TransferCrew,
+            PartyRole::HotelStaff => Role::HotelStaff,
+            PartyRole::CommunityStaff => Role::CommunityStaff,
+            PartyRole::HospitalStaff => Role::HospitalStaff,
+        },
+        id: Id::from_key(p.id),
+    }
+}
+
+/// Opens an incident inside the caller's desk transaction; returns its id.
+pub(crate) fn open_in(
+    conn: &mut DbConnection,
+    pending: &mut Pending<'_>,
+    i: &NewIncident,
+) -> Result<i64, StoreError> {
+    if i.description.trim().is_empty() {
+        return Err(DeskError::EmptyDescription.into());
+    }
+    let mut vehicle = i.vehicle_id;
+    if let Some(t) = i.trip_id {
+        let trip = load_trip(conn, t)?;
+        vehicle = vehicle.or(Some(trip.vehicle_id));
+    }
+    if let Some(v) = vehicle {
+        require_vehicle(conn, v)?;
+    }
+    let mut travelers = i.travelers.clone();
+    travelers.sort_unstable();
+    travelers.dedup();
+    let mut crew = i.crew.clone();
+    crew.sort_unstable();
+    crew.dedup();
+    require_travelers(conn, &travelers)?;
+    require_crew(conn, &crew)?;
+    let subject = match (i.trip_id, vehicle, crew.first()) {
+        (Some(t), _, _) => Some((SubjectKind::Batch, t)),
+        (None, Some(v), _) => Some((SubjectKind::Vehicle, v)),
+        (None, None, Some(&c)) => Some((SubjectKind::Crew, c)),
+        _ => None,
+    };
+    let place = match i.position {
+        Some((lat, lon)) => Some(Place {
+            kind: if i.trip_id.is_some() {
+                PlaceKind::Vehicle
+            } else {
+                PlaceKind::Other
+            },
+            id: None,
+            coords: Some(Coords::from_degrees(lat, lon)?),
+        }),
+        None => None,
+    };
+    let mut body = Body::Incident(LedgerIncident {
+        incident: ledger_kind(i.kind),
+        severity: ledger_severity(i.severity),
+        subject: subject.map(|(kind, id)| Subject {
+            kind,
+            id: Id::from_key(id),
+        }),
+        place,
+        reported_by: reporter(i.reported_by),
+        travelers: pending.refs(&travelers),
+    });
+    body.normalize();
+    let seq = pending.append(conn, vec![(millis(i.at)?, body)])?;
+    let id = diesel::insert_into(incidents::table)
+        .values((
+            incidents::kind.eq(i.kind.code()),
+            incidents::severity.eq(i.severity.code()),
+            incidents::at.eq(naive(i.at)),
+            incidents::lat.eq(i.position.map(|p| p.0)),
+            incidents::lon.eq(i.position.map(|p| p.1)),
+            incidents::trip_id.eq(i.trip_id),
+            incidents::vehicle_id.eq(vehicle),
+            incidents::description.eq(i.description.trim()),
+            incidents::ledger_seq.eq(seq),
+        ))
+        .returning(incidents::id)
+        .get_result::<i64>(conn)?;
+    for t in travelers {
+        diesel::insert_into(incident_travelers::table)
+            .values((
+                incident_travelers::incident_id.eq(id),
+                incident_travelers::traveler_id.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    for c in crew {
+        diesel::insert_into(incident_crew::table)
+            .values((
+                incident_crew::incident_id.eq(id),
+                incident_crew::crew_id.eq(c),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
+}
+
+impl Desk<'_> {
+    /// Opens an incident with its ledger entry; returns its id.
+    pub fn open_incident(
+        &mut self,
+        conn: &mut DbConnection,
+        i: &NewIncident,
+    ) -> Result<i64, StoreError> {
+        self.transact(conn, |conn, pending| open_in(conn, pending, i))
+    }
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    NaiveDateTime,
+    Option<i64>,
+    Option<i64>,
+    String,
+    String,
+    Option<NaiveDateTime>,
+    Option<String>,
+);
+
+fn select(
+    conn: &mut DbConnection,
+    id: Option<i64>,
+    only_open: bool,
+) -> Result<Vec<IncidentRow>, StoreError> {
+    let mut q = incidents::table
+        .select((
+            incidents::id,
+            incidents::kind,
+            incidents::severity,
+            incidents::at,
+            incidents::trip_id,
+            incidents::vehicle_id,
+            incidents::description,
+            incidents::status,
+            incidents::resolved_at,
+            incidents::resolution,
+        ))
+        .order(incidents::id)
+        .into_boxed();
+    if let Some(id) = id {
+        q = q.filter(incidents::id.eq(id));
+    }
+    if only_open {
+        q = q.filter(incidents::status.eq("open"));
+    }
+    let rows: Vec<Row> = q.load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let travelers = incident_travelers::table
+            .filter(incident_travelers::incident_id.eq(r.0))
+            .select(incident_travelers::traveler_id)
+            .order(incident_travelers::traveler_id)
+            .load(conn)?;
+        let crew = incident_crew::table
+            .filter(incident_crew::incident_id.eq(r.0))
+            .select(incident_crew::crew_id)
+            .order(incident_crew::crew_id)
+            .load(conn)?;
+        out.push(IncidentRow {
+            id: r.0,
+            kind: r.1,
+            severity: r.2,
+            at: r.3,
+            trip: r.4,
+            vehicle: r.5,
+            travelers,
+            crew,
+            description: r.6,
+            status: r.7,
+            resolved_at: r.8,
+            resolution: r.9,
+        });
+    }
+    Ok(out)
+}
+
+/// Every incident, or only the open ones, oldest first.
+pub fn list_incidents(
+    conn: &mut DbConnection,
+    only_open: bool,
+) -> Result<Vec<IncidentRow>, StoreError> {
+    select(conn, None, only_open)
+}
+
+/// Resolves an open incident with a note of what was done; resolving twice, without a note or
+/// before the report is refused (closedloop_handover's rules). The resolution is kept in the
+/// database; the ledger has no entry kind for it yet.
+pub fn resolve_incident(
+    conn: &mut DbConnection,
+    id: i64,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        let row = select(conn, Some(id), false)?
+            .pop()
+            .ok_or_else(|| not_found(Thing::Incident, id))?;
+        if let (Some(at), "resolved") = (row.resolved_at, row.status.as_str()) {
+            return Err(DeskError::from(IncidentError::AlreadyResolved {
+                id: closedloop_handover::ids::IncidentId(id),
+                at: at.and_utc(),
+            })
+            .into());
+        }
+        let report = IncidentReport {
+            kind: row.kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
+            severity: row.severity.parse().unwrap_or(Severity::Minor),
+            at: row.at.and_utc(),
+            place: None,
+            batch: row.trip.map(BatchId),
+            vehicle: row.vehicle.map(VehicleId),
+            travelers: row.travelers.iter().map(|&t| TravelerId(t)).collect(),
+            crew: row.crew.iter().map(|&c| CrewId(c)).collect(),
+            description: row.description.clone(),
+        };
+        let mut incident = Incident::open(closedloop_handover::ids::IncidentId(id), report);
+        incident.resolve(note, at).map_err(DeskError::from)?;
+        diesel::update(incidents::table.find(id))
+            .set((
+                incidents::status.eq("resolved"),
+                incidents::resolved_at.eq(Some(naive(at))),
+                incidents::resolution.eq(Some(note.trim())),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}

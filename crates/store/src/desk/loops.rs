@@ -1,0 +1,105 @@
+//! Each traveler's loop as stored: not yet in custody (no row), in the custody of one party,
+//! or delivered. Open loops past their trip's planned arrival plus a margin are overdue.
+
+use super::handover::row_status;
+use crate::schema::{traveler_loops, trips};
+use crate::{DbConnection, StoreError};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use closedloop_handover::{LoopStatus, overdue};
+use diesel::prelude::*;
+use serde::Serialize;
+
+/// One traveler's loop, as `closedloop loops` lists it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoopRow {
+    pub traveler: i64,
+    /// `in_custody` or `delivered`.
+    pub status: String,
+    /// The holder, or the receiver that closed the loop: port_staff (id: the port), crew (id:
+    /// the trip), hotel_staff, community_staff or hospital (id: the destination).
+    pub party: String,
+    pub party_id: i64,
+    pub since: NaiveDateTime,
+    pub trip: Option<i64>,
+    /// When the traveler's trip is planned to arrive (its planned arrival, else its end).
+    pub planned_arrival: Option<NaiveDateTime>,
+    pub overdue: bool,
+}
+
+type Row = (
+    i64,
+    String,
+    String,
+    i64,
+    NaiveDateTime,
+    Option<i64>,
+    Option<i64>,
+    Option<NaiveDateTime>,
+    Option<NaiveDateTime>,
+);
+
+/// Loops in custody (and delivered ones with `include_delivered`), by traveler; `overdue`
+/// against `now` and `margin`.
+pub fn loops(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    margin: TimeDelta,
+    include_delivered: bool,
+) -> Result<Vec<LoopRow>, StoreError> {
+    let mut q = traveler_loops::table
+        .left_join(trips::table)
+        .select((
+            traveler_loops::traveler_id,
+            traveler_loops::status,
+            traveler_loops::party,
+            traveler_loops::party_id,
+            traveler_loops::since,
+            traveler_loops::handover_id,
+            traveler_loops::trip_id,
+            trips::planned_arrival.nullable(),
+            trips::ended_at.nullable(),
+        ))
+        .order(traveler_loops::traveler_id)
+        .into_boxed();
+    if !include_delivered {
+        q = q.filter(traveler_loops::status.eq("in_custody"));
+    }
+    let rows: Vec<Row> = q.load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (traveler, status, party, party_id, since, handover, trip, planned, ended) in rows {
+        let planned_arrival = planned.or(ended);
+        let s = row_status(&status, &party, party_id, since, handover)?;
+        out.push(LoopRow {
+            traveler,
+            status,
+            party,
+            party_id,
+            since,
+            trip,
+            planned_arrival,
+            overdue: planned_arrival.is_some_and(|p| overdue(&s, p.and_utc(), margin, now)),
+        });
+    }
+    Ok(out)
+}
+
+/// One traveler's loop status.
+pub fn loop_status(conn: &mut DbConnection, traveler: i64) -> Result<LoopStatus, StoreError> {
+    let row = traveler_loops::table
+        .find(traveler)
+        .select((
+            traveler_loops::status,
+            traveler_loops::party,
+            traveler_loops::party_id,
+            traveler_loops::since,
+            traveler_loops::handover_id,
+        ))
+        .first::<(String, String, i64, NaiveDateTime, Option<i64>)>(conn)
+        .optional()?;
+    match row {
+        None => Ok(LoopStatus::NotInCustody),
+        Some((status, party, id, since, handover)) => {
+            row_status(&status, &party, id, since, handover)
+        }
+    }
+}

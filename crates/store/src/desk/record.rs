@@ -1,0 +1,63 @@
+//! The record — batches and person-trips delivered, incidents, staff infections, per day and
+//! cumulative — computed from the stored hand-overs and incidents by
+//! `closedloop_handover::record::compute`, so the figures are the custody record's.
+
+use crate::schema::{handover_travelers, handovers, incidents};
+use crate::{DbConnection, StoreError};
+use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
+use closedloop_domain::ids::BatchId;
+use closedloop_handover::IncidentKind;
+use closedloop_handover::record::{Delivery, IncidentEntry, Record, compute};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+
+/// Receivers whose hand-over closes the loop.
+const CLOSING: [&str; 3] = ["hotel_staff", "community_staff", "hospital_staff"];
+
+/// The record for `from..=to` in local days of `offset`; without `from`, from the first day
+/// with a delivery or an incident (or `to`).
+pub fn record(
+    conn: &mut DbConnection,
+    offset: FixedOffset,
+    from: Option<NaiveDate>,
+    to: NaiveDate,
+) -> Result<Record, StoreError> {
+    let day = |t: NaiveDateTime| t.and_utc().with_timezone(&offset).date_naive();
+    let rows: Vec<(i64, Option<i64>, NaiveDateTime, i64)> = handovers::table
+        .inner_join(handover_travelers::table)
+        .filter(handovers::receiver_role.eq_any(CLOSING))
+        .group_by((handovers::id, handovers::trip_id, handovers::at))
+        .select((
+            handovers::id,
+            handovers::trip_id,
+            handovers::at,
+            count_star(),
+        ))
+        .load(conn)?;
+    let deliveries: Vec<Delivery> = rows
+        .into_iter()
+        .map(|(id, trip, at, n)| Delivery {
+            // A hand-over without a trip counts as a batch of its own.
+            batch: BatchId(trip.unwrap_or(-id)),
+            day: day(at),
+            persons: u32::try_from(n).unwrap_or(u32::MAX),
+        })
+        .collect();
+    let found: Vec<(String, NaiveDateTime)> = incidents::table
+        .select((incidents::kind, incidents::at))
+        .load(conn)?;
+    let incidents: Vec<IncidentEntry> = found
+        .into_iter()
+        .map(|(kind, at)| IncidentEntry {
+            day: day(at),
+            kind: kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
+        })
+        .collect();
+    let first = deliveries
+        .iter()
+        .map(|d| d.day)
+        .chain(incidents.iter().map(|i| i.day))
+        .min();
+    let from = from.or(first).unwrap_or(to).min(to);
+    Ok(compute(&deliveries, &incidents, from, to))
+}

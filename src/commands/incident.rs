@@ -1,0 +1,185 @@
+//! `closedloop incident open|resolve|list`: incidents with their links, recorded in the custody
+//! ledger when opened; resolved once with a note.
+
+use super::Ctx;
+use super::desk::{Open, at, finish, show};
+use crate::output::table;
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use closedloop_domain::Lang;
+use closedloop_handover::{IncidentKind, Severity};
+use closedloop_store::desk::{self, NewIncident};
+use serde_json::json;
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Open an incident; prints its id.
+    Open(OpenArgs),
+    /// Resolve an open incident with a note of what was done (final).
+    Resolve(ResolveArgs),
+    /// Incidents, oldest first.
+    List(ListArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// traffic_accident, vehicle_breakdown, symptomatic_en_route, escape_or_refusal,
+    /// protection_breach, staff_infection or head_count_mismatch (or the Chinese words).
+    #[arg(long)]
+    pub kind: IncidentKind,
+    /// minor/一般, serious/较大, major/重大 or critical/特别重大.
+    #[arg(long)]
+    pub severity: Severity,
+    #[arg(long, value_name = "ID")]
+    pub trip: Option<i64>,
+    /// Default: the trip's vehicle.
+    #[arg(long, value_name = "ID")]
+    pub vehicle: Option<i64>,
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub travelers: Vec<i64>,
+    #[arg(long, value_name = "IDS", value_delimiter = ',')]
+    pub crew: Vec<i64>,
+    /// What happened (kept in the database, not in the ledger).
+    #[arg(long)]
+    pub description: String,
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    #[arg(long, requires = "lon", allow_hyphen_values = true)]
+    pub lat: Option<f64>,
+    #[arg(long, requires = "lat", allow_hyphen_values = true)]
+    pub lon: Option<f64>,
+    /// Print {"id": N}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ResolveArgs {
+    #[arg(long, value_name = "ID")]
+    pub incident: i64,
+    #[arg(long)]
+    pub note: String,
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the open ones.
+    #[arg(long)]
+    pub open: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(ctx: &Ctx, cmd: IncidentCommand) -> Result<ExitCode> {
+    match cmd {
+        IncidentCommand::Open(a) => open(ctx, &a),
+        IncidentCommand::Resolve(a) => resolve(ctx, &a),
+        IncidentCommand::List(a) => list(ctx, &a),
+    }
+}
+
+fn open(ctx: &Ctx, a: &OpenArgs) -> Result<ExitCode> {
+    let i = NewIncident {
+        kind: a.kind,
+        severity: a.severity,
+        at: at(a.at.as_deref())?,
+        position: a.lat.zip(a.lon),
+        trip_id: a.trip,
+        vehicle_id: a.vehicle,
+        travelers: a.travelers.clone(),
+        crew: a.crew.clone(),
+        description: a.description.clone(),
+        reported_by: None,
+    };
+    let o = Open::new(ctx)?;
+    let mut conn = o.store.conn()?;
+    let mut desk = o.desk(ctx, &mut conn)?;
+    let r = desk.open_incident(&mut conn, &i);
+    finish(ctx, a.json, r, |id| {
+        if a.json {
+            println!("{}", json!({ "id": id }));
+        } else {
+            println!("{} {id}", ctx.t("incident opened:", "已上报事件："));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn resolve(ctx: &Ctx, a: &ResolveArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let r = desk::resolve_incident(
+        &mut *store.conn()?,
+        a.incident,
+        &a.note,
+        at(a.at.as_deref())?,
+    );
+    finish(ctx, a.json, r, |()| {
+        if a.json {
+            println!("{}", json!({"id": a.incident, "status": "resolved"}));
+        } else {
+            println!(
+                "{} {}",
+                ctx.t("incident resolved:", "事件已办结："),
+                a.incident
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn label<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
+    code.parse::<T>().map(f).unwrap_or(code).to_string()
+}
+
+fn list(ctx: &Ctx, a: &ListArgs) -> Result<ExitCode> {
+    let store = ctx.store()?;
+    let rows = desk::list_incidents(&mut *store.conn()?, a.open)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let lang: Lang = ctx.lang;
+    let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.id.to_string(),
+                show(r.at),
+                label(&r.kind, |k: IncidentKind| k.label(lang)),
+                label(&r.severity, |s: Severity| s.label(lang)),
+                r.trip.map(|t| t.to_string()).unwrap_or_default(),
+                ids(&r.travelers),
+                match r.status.as_str() {
+                    "open" => ctx.t("open", "处置中").to_string(),
+                    _ => format!(
+                        "{} {}",
+                        ctx.t("resolved", "已办结"),
+                        r.resolved_at.map(show).unwrap_or_default()
+                    ),
+                },
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(
+            &[
+                ctx.t("incident", "事件"),
+                ctx.t("time (UTC)", "时间（UTC）"),
+                ctx.t("kind", "类型"),
+                ctx.t("severity", "等级"),
+                ctx.t("trip", "车次"),
+                ctx.t("travelers", "旅客"),
+                ctx.t("status", "状态"),
+            ],
+            &body
+        )
+    );
+    Ok(ExitCode::SUCCESS)
+}
