@@ -248,35 +248,45 @@ pub fn record_handovers(
     let done = conn.transaction(|conn| {
         let done = append_in_transaction(conn, appender, entries, keys.signer, recorded_at)?;
         for (i, h) in batch.iter().enumerate() {
-            let id = diesel::insert_into(handovers::table)
-                .values((
-                    handovers::trip_id.eq(h.trip_id),
-                    handovers::giver_role.eq(h.giver.role.code()),
-                    handovers::giver_id.eq(h.giver.id),
-                    handovers::receiver_role.eq(h.receiver.role.code()),
-                    handovers::receiver_id.eq(h.receiver.id),
-                    handovers::at.eq(h.at),
-                    handovers::lat.eq(h.position.map(|p| p.0)),
-                    handovers::lon.eq(h.position.map(|p| p.1)),
-                    handovers::expected.eq(h.expected),
-                    handovers::counted.eq(h.counted),
-                    handovers::ledger_seq.eq((done.first_seq + i as u64) as i64),
-                ))
-                .returning(handovers::id)
-                .get_result::<i64>(conn)?;
-            for &t in &h.travelers {
-                diesel::insert_into(handover_travelers::table)
-                    .values((
-                        handover_travelers::handover_id.eq(id),
-                        handover_travelers::traveler_id.eq(t),
-                    ))
-                    .execute(conn)?;
-            }
+            insert_handover(conn, h, (done.first_seq + i as u64) as i64)?;
         }
         Ok::<_, StoreError>(done)
     })?;
     *appender = done.appender;
     Ok(done.head)
+}
+
+/// Stores one hand-over and its travelers under ledger entry `seq`; returns its id.
+pub(crate) fn insert_handover(
+    conn: &mut DbConnection,
+    h: &NewHandover,
+    seq: i64,
+) -> Result<i64, StoreError> {
+    let id = diesel::insert_into(handovers::table)
+        .values((
+            handovers::trip_id.eq(h.trip_id),
+            handovers::giver_role.eq(h.giver.role.code()),
+            handovers::giver_id.eq(h.giver.id),
+            handovers::receiver_role.eq(h.receiver.role.code()),
+            handovers::receiver_id.eq(h.receiver.id),
+            handovers::at.eq(h.at),
+            handovers::lat.eq(h.position.map(|p| p.0)),
+            handovers::lon.eq(h.position.map(|p| p.1)),
+            handovers::expected.eq(h.expected),
+            handovers::counted.eq(h.counted),
+            handovers::ledger_seq.eq(seq),
+        ))
+        .returning(handovers::id)
+        .get_result::<i64>(conn)?;
+    for &t in &h.travelers {
+        diesel::insert_into(handover_travelers::table)
+            .values((
+                handover_travelers::handover_id.eq(id),
+                handover_travelers::traveler_id.eq(t),
+            ))
+            .execute(conn)?;
+    }
+    Ok(id)
 }
 
 /// What [`trace::Record::build`] takes, read from the custody tables.

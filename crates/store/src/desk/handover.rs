@@ -17,9 +17,9 @@ use super::{
     Desk, DeskError, Thing, TripAction, naive, not_found, party_code, party_from_code, rules_party,
     to_json, trip_crew_ids, trip_traveler_ids,
 };
-use crate::custody::{NewHandover, PartyKey, PartyRole, handover_body};
+use crate::custody::{NewHandover, PartyKey, PartyRole, handover_body, insert_handover};
 use crate::schema::trip_travelers;
-use crate::schema::{handover_requests, handover_travelers, handovers, ports, traveler_loops};
+use crate::schema::{handover_requests, ports, traveler_loops};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, Utc};
 use closedloop_domain::geo::Coordinates;
@@ -509,34 +509,6 @@ impl Desk<'_> {
             }
         }
     }
-}
-
-fn insert_handover(conn: &mut DbConnection, h: &NewHandover, seq: i64) -> Result<i64, StoreError> {
-    let id = diesel::insert_into(handovers::table)
-        .values((
-            handovers::trip_id.eq(h.trip_id),
-            handovers::giver_role.eq(h.giver.role.code()),
-            handovers::giver_id.eq(h.giver.id),
-            handovers::receiver_role.eq(h.receiver.role.code()),
-            handovers::receiver_id.eq(h.receiver.id),
-            handovers::at.eq(h.at),
-            handovers::lat.eq(h.position.map(|p| p.0)),
-            handovers::lon.eq(h.position.map(|p| p.1)),
-            handovers::expected.eq(h.expected),
-            handovers::counted.eq(h.counted),
-            handovers::ledger_seq.eq(seq),
-        ))
-        .returning(handovers::id)
-        .get_result::<i64>(conn)?;
-    for &t in &h.travelers {
-        diesel::insert_into(handover_travelers::table)
-            .values((
-                handover_travelers::handover_id.eq(id),
-                handover_travelers::traveler_id.eq(t),
-            ))
-            .execute(conn)?;
-    }
-    Ok(id)
 }
 
 /// Replaces a traveler's loop row: one row per traveler, so one custody at a time.
