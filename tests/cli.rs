@@ -20,6 +20,7 @@ fn help_lists_the_commands() {
         &["import", "--help"],
         &["travelers", "list", "--help"],
         &["bench", "import", "--help"],
+        &["bench", "vrptw", "--help"],
         &["bench", "ledger", "--help"],
         &["bench", "trace", "--help"],
         &["ledger", "verify", "--help"],

@@ -22,6 +22,9 @@ pub enum BenchCommand {
     Ledger(super::bench_ledger::BenchLedgerArgs),
     /// Contact tracing over a generated year: graph build time, mean and worst query time.
     Trace(super::bench_trace::BenchTraceArgs),
+    /// Route planning on the Solomon / Gehring–Homberger VRPTW sets: gaps to best-known
+    /// distances, every plan checked; peers side by side with --peers and --vrp-cli.
+    Vrptw(super::bench_vrptw::BenchVrptwArgs),
 }
 
 #[derive(Debug, Args)]
@@ -46,6 +49,7 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Roads(a) => return super::bench_roads::run(ctx, &a),
         BenchCommand::Ledger(a) => return super::bench_ledger::run(ctx, &a),
         BenchCommand::Trace(a) => return super::bench_trace::run(ctx, &a),
+        BenchCommand::Vrptw(a) => return super::bench_vrptw::run(ctx, &a),
     };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");

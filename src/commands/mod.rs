@@ -4,6 +4,8 @@ mod bench;
 mod bench_ledger;
 mod bench_roads;
 mod bench_trace;
+mod bench_vrptw;
+mod bench_vrptw_peers;
 mod checklist;
 mod db;
 mod demo;

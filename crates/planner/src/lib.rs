@@ -3,6 +3,7 @@
 //! - [`problem`]: the typed planning problem (depot, jobs, fleet, matrix, objective);
 //! - [`solution`]: trips of vehicles;
 //! - [`solve`]: the solver's interface (options, outcome);
+//! - `hgs` (private): the engine behind [`solve`], a hybrid genetic search;
 //! - [`check`]: the independent feasibility checker, every broken rule named;
 //! - [`formats`]: benchmark instances (Solomon, VRPLIB), best-known results, `Route #k` plans;
 //! - [`error`]: what can go wrong, naming the job, vehicle type, file or line.
@@ -10,6 +11,7 @@
 pub mod check;
 pub mod error;
 pub mod formats;
+mod hgs;
 pub mod problem;
 pub mod solution;
 pub mod solve;
@@ -17,4 +19,4 @@ pub mod solve;
 pub use error::PlanError;
 pub use problem::{Depot, Job, Matrix, Objective, Problem, Skills, VehicleType};
 pub use solution::{Solution, Trip};
-pub use solve::{Outcome, SolveOptions, solve};
+pub use solve::{Outcome, SolveOptions, solve, verify};
