@@ -23,6 +23,7 @@ fn help_lists_the_commands() {
         &["bench", "vrptw", "--help"],
         &["bench", "ledger", "--help"],
         &["bench", "trace", "--help"],
+        &["bench", "plan", "--help"],
         &["ledger", "verify", "--help"],
         &["purge", "--help"],
         &["trace", "--help"],
@@ -112,4 +113,35 @@ fn messages_exist_in_chinese() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("第 2 行，“姓名”列：为空"), "{stderr}");
     assert!(stderr.contains("未导入任何数据"), "{stderr}");
+}
+
+#[test]
+fn bench_plan_reports_each_day_checked_and_refuses_a_bad_parameter() {
+    let env = Env::new();
+    let r = env.ok(&[
+        "bench",
+        "plan",
+        "--days",
+        "1",
+        "--time-limit",
+        "0.5",
+        "--travelers",
+        "60",
+        "--destinations",
+        "6",
+    ]);
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("1 "))
+        .unwrap_or_else(|| panic!("no row for day 1:\n{}", r.stdout));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    // day, jobs, first_plan_s, vehicles, trips, km, hours, violations, unassigned, …
+    assert_eq!((cells[7], cells[8]), ("0", "0"), "{}", r.stdout);
+    assert!(cells[2].parse::<f64>().unwrap() < 0.5, "{}", r.stdout);
+    assert!(r.stdout.contains("target met: yes"), "{}", r.stdout);
+
+    let bad = env.run(&["bench", "plan", "--travelers", "5"]);
+    assert_ne!(bad.code, 0);
+    assert!(bad.stderr.contains("travelers = 5"), "{}", bad.stderr);
 }

@@ -25,6 +25,9 @@ pub enum BenchCommand {
     /// Route planning on the Solomon / Gehring–Homberger VRPTW sets: gaps to best-known
     /// distances, every plan checked; peers side by side with --peers and --vrp-cli.
     Vrptw(super::bench_vrptw::BenchVrptwArgs),
+    /// Generated arrival days (300 travelers, cohorts, skills, ride limits, multi-trip):
+    /// time to the first plan within every rule, and the plan at the time limit.
+    Plan(super::bench_plan::BenchPlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -50,6 +53,7 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Ledger(a) => return super::bench_ledger::run(ctx, &a),
         BenchCommand::Trace(a) => return super::bench_trace::run(ctx, &a),
         BenchCommand::Vrptw(a) => return super::bench_vrptw::run(ctx, &a),
+        BenchCommand::Plan(a) => return super::bench_plan::run(ctx, &a),
     };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_ledger;
+mod bench_plan;
 mod bench_roads;
 mod bench_trace;
 mod bench_vrptw;

@@ -6,11 +6,13 @@
 //! - `hgs` (private): the engine behind [`solve`], a hybrid genetic search;
 //! - [`check`]: the independent feasibility checker, every broken rule named;
 //! - [`formats`]: benchmark instances (Solomon, VRPLIB), best-known results, `Route #k` plans;
+//! - [`generate`]: generated problems of the desk's shape (an arrival day), for tests and benches;
 //! - [`error`]: what can go wrong, naming the job, vehicle type, file or line.
 
 pub mod check;
 pub mod error;
 pub mod formats;
+pub mod generate;
 mod hgs;
 pub mod problem;
 pub mod solution;

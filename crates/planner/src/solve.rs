@@ -41,6 +41,9 @@ pub struct Outcome {
     pub unassigned: Vec<usize>,
     pub iterations: u64,
     pub seconds: f64,
+    /// Seconds from the start until the first plan serving every servable job within every
+    /// rule was found; `None` if none was (the plan handed out is then a repaired one).
+    pub first_feasible: Option<f64>,
 }
 
 /// Solves `problem` (which must have passed [`Problem::validate`]) with the hybrid genetic

@@ -112,6 +112,8 @@ struct Worker<'m> {
     ls: LocalSearch<'m>,
     pm: PenaltyManager,
     best: Option<Indiv>,
+    /// When `best` was first set.
+    first_feasible: Option<Instant>,
     /// Least infeasible solution, in case no feasible one turns up.
     fallback: Option<(f64, Indiv)>,
     iterations: u64,
@@ -128,6 +130,7 @@ impl<'m> Worker<'m> {
             ls: LocalSearch::new(m),
             pm: PenaltyManager::new(m),
             best: None,
+            first_feasible: None,
             fallback: None,
             iterations: 0,
             since_better: 0,
@@ -143,6 +146,7 @@ impl<'m> Worker<'m> {
                 .is_none_or(|b| ind.cost < b.cost - 1e-9 * b.cost.abs().max(1.0))
             {
                 self.best = Some(ind.clone());
+                self.first_feasible.get_or_insert_with(Instant::now);
                 return true;
             }
         } else if self.best.is_none() {
@@ -358,6 +362,13 @@ pub(crate) fn solve(problem: &Problem, options: &SolveOptions) -> Outcome {
         })
     };
     let iterations = workers.iter().map(|w| w.iterations).sum();
+    let first_feasible = workers
+        .iter()
+        .filter_map(|w| w.first_feasible)
+        .min()
+        .map(|t| (t - started).as_secs_f64())
+        // Nothing to plan: the empty plan is feasible from the start.
+        .or(workers.is_empty().then_some(0.0));
     // The best feasible over workers (ties to the lowest worker), else the least infeasible.
     let best = workers
         .iter()
@@ -382,5 +393,6 @@ pub(crate) fn solve(problem: &Problem, options: &SolveOptions) -> Outcome {
         unassigned,
         iterations,
         seconds: started.elapsed().as_secs_f64(),
+        first_feasible,
     }
 }
