@@ -78,6 +78,54 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
         ],
     );
     drop(store);
+    // Free text about them: an incident and its resolution, a hand-over check-list's remarks.
+    let r = c.ok(&[
+        "incident",
+        "open",
+        "--kind",
+        "escape_or_refusal",
+        "--severity",
+        "minor",
+        "--travelers",
+        &old[0].to_string(),
+        "--description",
+        "Oldname Qzx1 refused to board at first",
+        "--at",
+        "2021-03-05 15:10",
+        "--json",
+    ]);
+    let incident = r.json()["id"].as_i64().unwrap().to_string();
+    c.ok(&[
+        "incident",
+        "resolve",
+        "--incident",
+        &incident,
+        "--note",
+        "talked through with OLDDOC0002's family",
+        "--at",
+        "2021-03-05 15:20",
+    ]);
+    let answers = c.env.write(
+        "personnel.json",
+        json!({"head_count": 3, "identities_verified": true, "temperatures_taken": true,
+               "luggage_handed_over": true, "receiver_name": "Community Desk",
+               "receiver_signature": "photos/sig-9.jpg",
+               "remarks": "Oldremark Zqv left a bag behind"})
+        .to_string(),
+    );
+    c.ok(&[
+        "checklist",
+        "complete",
+        "--kind",
+        "personnel_handover",
+        "--trip",
+        &t.to_string(),
+        "--answers",
+        answers.to_str().unwrap(),
+        "--at",
+        // Filed late, once the check-list's first version was in force.
+        "2021-06-02 09:00",
+    ]);
 
     let secrets: Vec<String> = (1..=3)
         .flat_map(|i| {
@@ -89,6 +137,7 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
                 format!("oldnote{i}"),
             ]
         })
+        .chain(["Oldremark Zqv".to_string()])
         .collect();
     let kept = ["Newname Kpw1", "NEWDOC0001", "13756780001"];
     if !c.env.db.is_postgres() {
@@ -145,10 +194,17 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
     }
     assert_eq!(purged, 3);
 
-    // The ledger is whole: the two hand-overs and the purge entry, all verifying.
+    // The free text is gone on either backend; the verdicts and numbers stay.
+    let incidents = c.ok(&["incident", "list", "--json"]).json();
+    let erased = closedloop_store::purge::ERASED;
+    assert_eq!(incidents[0]["description"], erased, "{incidents}");
+    assert_eq!(incidents[0]["resolution"], erased, "{incidents}");
+
+    // The ledger is whole: two hand-overs, the incident and its resolution, the check-list and
+    // the purge entry, all verifying.
     let r = c.ok(&["ledger", "verify"]);
     assert!(
-        r.stdout.contains("ledger verified: 3 entries"),
+        r.stdout.contains("ledger verified: 6 entries"),
         "{}",
         r.stdout
     );

@@ -405,6 +405,7 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
         "gate_decision",
         "hand_over",
         "incident",
+        "incident_resolved",
     ] {
         assert!(
             r.stdout.contains(kind),

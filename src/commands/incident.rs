@@ -111,13 +111,10 @@ fn open(ctx: &Ctx, a: &OpenArgs) -> Result<ExitCode> {
 }
 
 fn resolve(ctx: &Ctx, a: &ResolveArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let r = desk::resolve_incident(
-        &mut *store.conn()?,
-        a.incident,
-        &a.note,
-        at(a.at.as_deref())?,
-    );
+    let o = Open::new(ctx)?;
+    let mut conn = o.store.conn()?;
+    let mut desk = o.desk(ctx, &mut conn)?;
+    let r = desk.resolve_incident(&mut conn, a.incident, &a.note, at(a.at.as_deref())?);
     finish(ctx, a.json, r, |()| {
         if a.json {
             println!("{}", json!({"id": a.incident, "status": "resolved"}));

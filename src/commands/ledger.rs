@@ -377,6 +377,11 @@ fn describe(body: &Body) -> String {
             p.travelers.len(),
             party(&p.by)
         ),
+        Body::IncidentResolved(r) => format!(
+            "incident of entry {} resolved, by {}",
+            r.report,
+            party(&r.resolved_by)
+        ),
     }
 }
 

@@ -2,8 +2,8 @@
 //! byte string is accepted as the same entry.
 
 use closedloop_ledger::entry::{
-    Coords, HandOver, Incident, IncidentKind, Party, Place, PlaceKind, Role, Severity, Subject,
-    SubjectKind,
+    Coords, HandOver, Incident, IncidentKind, IncidentResolved, Party, Place, PlaceKind, Role,
+    Severity, Subject, SubjectKind,
 };
 use closedloop_ledger::{Appender, Body, Entry, Id, TravelerRef, UtcMillis};
 use proptest::prelude::*;
@@ -81,7 +81,17 @@ fn body() -> impl Strategy<Value = Body> {
             })
         },
     );
-    prop_oneof![hand_over, incident]
+    let resolved = (id(), any::<u64>(), travelers()).prop_map(|(who, report, travelers)| {
+        Body::IncidentResolved(IncidentResolved {
+            report,
+            resolved_by: Party {
+                role: Role::DispatchDesk,
+                id: who,
+            },
+            travelers,
+        })
+    });
+    prop_oneof![hand_over, incident, resolved]
 }
 
 proptest! {

@@ -41,6 +41,8 @@ pub enum StoreError {
         "unknown party role {0:?}: use port_staff, crew, hotel_staff, community_staff or hospital_staff"
     )]
     UnknownRole(String),
+    #[error("stored data is unreadable: {0}; the row was edited or damaged")]
+    Corrupt(String),
     #[error(transparent)]
     Desk(#[from] crate::desk::DeskError),
 }

@@ -4,8 +4,11 @@
 //! traveler whose arrival is older than the cut-off are overwritten (the document number with
 //! `purged:<id>`, which keeps the uniqueness constraint; the rest emptied or NULL), the row is
 //! marked `purged_at`, and a Purge entry naming their keyed references is appended to the
-//! ledger — all in one transaction. The ledger itself holds no personal data, so it verifies
-//! unchanged afterwards.
+//! ledger — all in one transaction. Free text written about them goes too: the description and
+//! resolution note of every incident naming one of them, and the text answers (remarks,
+//! names, photo references) of check-lists completed for their trips and stops; numbers and
+//! yes/no answers stay, as do the pass/fail verdicts. The ledger itself holds no personal data,
+//! so it verifies unchanged afterwards.
 //!
 //! On SQLite, overwritten values would otherwise survive in the file: in freed b-tree space, in
 //! free pages, and in old page images in the write-ahead log. Hence `secure_delete` for the
@@ -16,7 +19,9 @@
 
 use crate::custody::LedgerKeys;
 use crate::ledger::append_in_transaction;
-use crate::schema::{arrivals, travelers};
+use crate::schema::{
+    arrivals, checklist_instances, incident_travelers, incidents, travelers, trip_travelers,
+};
 use crate::{DbConnection, Store, StoreError};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use closedloop_ledger::entry::{Id, Party, Purge, PurgeReason, Role};
@@ -38,6 +43,66 @@ pub struct PurgeOutcome {
     /// SQLite only: whether the write-ahead log could be emptied (another process reading the
     /// database can keep it from being truncated; run the purge again when it is idle).
     pub wal_truncated: Option<bool>,
+}
+
+/// What erased free text reads, so a reader sees why it is gone.
+pub const ERASED: &str = "(erased: retention ended)";
+
+/// Erases incident texts and check-list text answers about `travelers` (see the module docs).
+fn erase_free_text(conn: &mut DbConnection, travelers: &[i64]) -> Result<(), StoreError> {
+    for chunk in travelers.chunks(REFS_PER_ENTRY) {
+        let incidents_of: Vec<i64> = incident_travelers::table
+            .filter(incident_travelers::traveler_id.eq_any(chunk))
+            .select(incident_travelers::incident_id)
+            .distinct()
+            .load(conn)?;
+        for id in incidents_of {
+            diesel::update(incidents::table.find(id))
+                .set(incidents::description.eq(ERASED))
+                .execute(conn)?;
+            diesel::update(
+                incidents::table
+                    .find(id)
+                    .filter(incidents::resolution.is_not_null()),
+            )
+            .set(incidents::resolution.eq(Some(ERASED)))
+            .execute(conn)?;
+        }
+        let trips: Vec<i64> = trip_travelers::table
+            .filter(trip_travelers::traveler_id.eq_any(chunk))
+            .select(trip_travelers::trip_id)
+            .distinct()
+            .load(conn)?;
+        let lists: Vec<(i64, String)> = checklist_instances::table
+            .filter(checklist_instances::trip_id.eq_any(&trips))
+            .select((checklist_instances::id, checklist_instances::answers))
+            .load(conn)?;
+        for (id, answers) in lists {
+            let mut v: serde_json::Value = serde_json::from_str(&answers).map_err(|e| {
+                StoreError::Corrupt(format!("answers of check-list instance {id}: {e}"))
+            })?;
+            if erase_strings(&mut v) {
+                diesel::update(checklist_instances::table.find(id))
+                    .set(checklist_instances::answers.eq(v.to_string()))
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces every string in `v` by [`ERASED`]; true if there was one.
+fn erase_strings(v: &mut serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s != ERASED => {
+            *s = ERASED.to_string();
+            true
+        }
+        Value::Array(a) => a.iter_mut().fold(false, |any, x| erase_strings(x) | any),
+        Value::Object(o) => o.values_mut().fold(false, |any, x| erase_strings(x) | any),
+        _ => false,
+    }
 }
 
 #[derive(QueryableByName)]
@@ -90,6 +155,7 @@ impl Store {
                     ))
                     .execute(conn)?;
             }
+            erase_free_text(conn, &ids)?;
             let entries = ids
                 .chunks(REFS_PER_ENTRY)
                 .map(|chunk| -> Result<_, StoreError> {

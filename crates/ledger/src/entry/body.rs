@@ -15,6 +15,7 @@ pub enum Body {
     GateDecision(GateDecision),
     Incident(Incident),
     Purge(Purge),
+    IncidentResolved(IncidentResolved),
 }
 
 /// Custody of `travelers` passes from one party to another (check-list 6, 转运人员交接).
@@ -67,6 +68,16 @@ pub struct Incident {
     pub subject: Option<Subject>,
     pub place: Option<Place>,
     pub reported_by: Party,
+    pub travelers: Vec<TravelerRef>,
+}
+
+/// An incident was resolved (resolved is final). `report` is the sequence number of the
+/// incident's own entry, so an auditor can pair them; the note of what was done stays in the
+/// store, since free text may name people.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct IncidentResolved {
+    pub report: u64,
+    pub resolved_by: Party,
     pub travelers: Vec<TravelerRef>,
 }
 
@@ -282,6 +293,7 @@ impl Body {
             Body::GateDecision(_) => "gate_decision",
             Body::Incident(_) => "incident",
             Body::Purge(_) => "purge",
+            Body::IncidentResolved(_) => "incident_resolved",
         }
     }
 
@@ -293,6 +305,7 @@ impl Body {
             Body::GateDecision(b) => &b.travelers,
             Body::Incident(b) => &b.travelers,
             Body::Purge(b) => &b.travelers,
+            Body::IncidentResolved(b) => &b.travelers,
         }
     }
 
@@ -310,6 +323,7 @@ impl Body {
             }
             Body::Incident(b) => sort_dedup(&mut b.travelers),
             Body::Purge(b) => sort_dedup(&mut b.travelers),
+            Body::IncidentResolved(b) => sort_dedup(&mut b.travelers),
         }
     }
 
@@ -375,6 +389,7 @@ impl Body {
                     return Err(invalid("travelers", "a purge names at least one traveler"));
                 }
             }
+            Body::IncidentResolved(_) => {}
         }
         Ok(())
     }

@@ -23,8 +23,8 @@ mod body;
 
 pub use body::{
     Body, ChecklistCompleted, ChecklistKind, Coords, Decision, GateDecision, HandOver, Incident,
-    IncidentKind, Party, Place, PlaceKind, Purge, PurgeReason, Role, Severity, Subject,
-    SubjectKind,
+    IncidentKind, IncidentResolved, Party, Place, PlaceKind, Purge, PurgeReason, Role, Severity,
+    Subject, SubjectKind,
 };
 
 use crate::keys::{Pepper, hmac32};

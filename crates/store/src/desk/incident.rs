@@ -1,6 +1,7 @@
 //! Incidents: opened with an Incident ledger entry in the same transaction, listed, and
-//! resolved once with a note (resolved is final). The ledger entry carries the kind, severity,
-//! subject and keyed traveler references only; the description stays in the database.
+//! resolved once with a note (resolved is final), with an IncidentResolved entry. The ledger
+//! entries carry the kind, severity, subject and keyed traveler references only; the
+//! description and the resolution note stay in the database.
 
 use super::{
     Desk, DeskError, Pending, Thing, desk_party, load_trip, millis, naive, not_found, require_crew,
@@ -15,8 +16,8 @@ use closedloop_handover::incident::{IncidentError, IncidentReport};
 use closedloop_handover::{Incident, IncidentKind, Severity};
 use closedloop_ledger::Body;
 use closedloop_ledger::entry::{
-    Coords, Id, Incident as LedgerIncident, IncidentKind as LedgerKind, Party, Place, PlaceKind,
-    Severity as LedgerSeverity, Subject, SubjectKind,
+    Coords, Id, Incident as LedgerIncident, IncidentKind as LedgerKind, IncidentResolved, Party,
+    Place, PlaceKind, Severity as LedgerSeverity, Subject, SubjectKind,
 };
 use diesel::prelude::*;
 use serde::Serialize;
@@ -271,46 +272,61 @@ pub fn list_incidents(
     select(conn, None, only_open)
 }
 
-/// Resolves an open incident with a note of what was done; resolving twice, without a note or
-/// before the report is refused (closedloop_handover's rules). The resolution is kept in the
-/// database; the ledger has no entry kind for it yet.
-pub fn resolve_incident(
-    conn: &mut DbConnection,
-    id: i64,
-    note: &str,
-    at: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    conn.transaction(|conn| {
-        let row = select(conn, Some(id), false)?
-            .pop()
-            .ok_or_else(|| not_found(Thing::Incident, id))?;
-        if let (Some(at), "resolved") = (row.resolved_at, row.status.as_str()) {
-            return Err(DeskError::from(IncidentError::AlreadyResolved {
-                id: closedloop_handover::ids::IncidentId(id),
-                at: at.and_utc(),
-            })
-            .into());
-        }
-        let report = IncidentReport {
-            kind: row.kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
-            severity: row.severity.parse().unwrap_or(Severity::Minor),
-            at: row.at.and_utc(),
-            place: None,
-            batch: row.trip.map(BatchId),
-            vehicle: row.vehicle.map(VehicleId),
-            travelers: row.travelers.iter().map(|&t| TravelerId(t)).collect(),
-            crew: row.crew.iter().map(|&c| CrewId(c)).collect(),
-            description: row.description.clone(),
-        };
-        let mut incident = Incident::open(closedloop_handover::ids::IncidentId(id), report);
-        incident.resolve(note, at).map_err(DeskError::from)?;
-        diesel::update(incidents::table.find(id))
-            .set((
-                incidents::status.eq("resolved"),
-                incidents::resolved_at.eq(Some(naive(at))),
-                incidents::resolution.eq(Some(note.trim())),
-            ))
-            .execute(conn)?;
-        Ok(())
-    })
+impl Desk<'_> {
+    /// Resolves an open incident with a note of what was done; resolving twice, without a note
+    /// or before the report is refused (closedloop_handover's rules). An IncidentResolved
+    /// entry pointing at the report's entry is appended in the same transaction; the note
+    /// stays in the database (free text may name people).
+    pub fn resolve_incident(
+        &mut self,
+        conn: &mut DbConnection,
+        id: i64,
+        note: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.transact(conn, |conn, pending| {
+            let row = select(conn, Some(id), false)?
+                .pop()
+                .ok_or_else(|| not_found(Thing::Incident, id))?;
+            if let (Some(at), "resolved") = (row.resolved_at, row.status.as_str()) {
+                return Err(DeskError::from(IncidentError::AlreadyResolved {
+                    id: closedloop_handover::ids::IncidentId(id),
+                    at: at.and_utc(),
+                })
+                .into());
+            }
+            let report = IncidentReport {
+                kind: row.kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
+                severity: row.severity.parse().unwrap_or(Severity::Minor),
+                at: row.at.and_utc(),
+                place: None,
+                batch: row.trip.map(BatchId),
+                vehicle: row.vehicle.map(VehicleId),
+                travelers: row.travelers.iter().map(|&t| TravelerId(t)).collect(),
+                crew: row.crew.iter().map(|&c| CrewId(c)).collect(),
+                description: row.description.clone(),
+            };
+            let mut incident = Incident::open(closedloop_handover::ids::IncidentId(id), report);
+            incident.resolve(note, at).map_err(DeskError::from)?;
+            let report_seq: i64 = incidents::table
+                .find(id)
+                .select(incidents::ledger_seq)
+                .first(conn)?;
+            let mut body = Body::IncidentResolved(IncidentResolved {
+                report: u64::try_from(report_seq).unwrap_or_default(),
+                resolved_by: desk_party(),
+                travelers: pending.refs(&row.travelers),
+            });
+            body.normalize();
+            pending.append(conn, vec![(millis(at)?, body)])?;
+            diesel::update(incidents::table.find(id))
+                .set((
+                    incidents::status.eq("resolved"),
+                    incidents::resolved_at.eq(Some(naive(at))),
+                    incidents::resolution.eq(Some(note.trim())),
+                ))
+                .execute(conn)?;
+            Ok(())
+        })
+    }
 }

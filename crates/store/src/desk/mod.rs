@@ -25,7 +25,7 @@ pub use handover::{
     ConfirmHandover, ConfirmedHandover, StartHandover, StartedHandover, handover_code,
     start_handover,
 };
-pub use incident::{IncidentRow, NewIncident, list_incidents, resolve_incident};
+pub use incident::{IncidentRow, NewIncident, list_incidents};
 pub use loops::{LoopRow, loop_status, loops};
 pub use record::record;
 pub use trip::{PlannedTrip, TripRow, load_trip, plan_trip};
