@@ -6,7 +6,7 @@ use super::desk::{Open, at, finish, show};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use closedloop_store::custody;
-use closedloop_store::desk::{self, PlannedTrip};
+use closedloop_store::desk::{self, PlannedStop, PlannedTrip};
 use serde_json::json;
 use std::process::ExitCode;
 
@@ -52,7 +52,8 @@ pub struct CrewArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TripCommand {
-    /// Plan a trip: vehicle, crew, travelers, port, planned departure and arrival.
+    /// Plan a trip: vehicle, crew, travelers (one stop) or stops in order, port, planned
+    /// departure and arrival.
     Create(CreateArgs),
     /// Planned → approved, through the approval gate (crew training).
     Approve(MoveArgs),
@@ -71,9 +72,20 @@ pub struct CreateArgs {
     /// Crew member ids, comma-separated.
     #[arg(long, value_name = "IDS", value_delimiter = ',', required = true)]
     pub crew: Vec<i64>,
-    /// Traveler ids, comma-separated.
-    #[arg(long, value_name = "IDS", value_delimiter = ',', required = true)]
+    /// Traveler ids, comma-separated: a trip of one stop whose place is not named.
+    #[arg(
+        long,
+        value_name = "IDS",
+        value_delimiter = ',',
+        required_unless_present = "stop",
+        conflicts_with = "stop"
+    )]
     pub travelers: Vec<i64>,
+    /// A stop, in calling order: the destination id its receiver's hand-over names, a colon,
+    /// and the ids of the travelers getting off there, e.g. --stop 12:1,2,3 --stop 15:4,5.
+    /// Repeat for each stop; a hand-over at a stop takes only that stop's travelers.
+    #[arg(long, value_name = "DEST:IDS", value_parser = parse_stop)]
+    pub stop: Vec<PlannedStop>,
     /// The port of departure, by code (PVG) or name.
     #[arg(long)]
     pub port: String,
@@ -86,6 +98,29 @@ pub struct CreateArgs {
     /// Print {"id": N}.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `DEST:IDS` of `--stop`; the error names the part that is wrong.
+fn parse_stop(s: &str) -> Result<PlannedStop, String> {
+    let (dest, ids) = s.split_once(':').ok_or_else(|| {
+        format!("{s:?}: write the destination id, a colon and traveler ids, e.g. 12:1,2,3 / 写作 目的地编号:旅客编号，如 12:1,2,3")
+    })?;
+    let destination = dest
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| format!("{s:?}: destination {dest:?} is not a number / 目的地编号不是数字"))?;
+    let travelers = ids
+        .split(',')
+        .map(|t| {
+            t.trim()
+                .parse::<i64>()
+                .map_err(|_| format!("{s:?}: traveler {t:?} is not a number / 旅客编号不是数字"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(PlannedStop {
+        destination: Some(destination),
+        travelers,
+    })
 }
 
 #[derive(Debug, Args)]
@@ -150,7 +185,14 @@ fn create(ctx: &Ctx, a: &CreateArgs) -> Result<ExitCode> {
         vehicle_id: a.vehicle,
         port_id,
         crew: a.crew.clone(),
-        travelers: a.travelers.clone(),
+        stops: if a.stop.is_empty() {
+            vec![PlannedStop {
+                destination: None,
+                travelers: a.travelers.clone(),
+            }]
+        } else {
+            a.stop.clone()
+        },
         depart_at: at(Some(&a.depart_at))?,
         arrive_by: at(Some(&a.arrive_by))?,
     };

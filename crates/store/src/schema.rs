@@ -101,6 +101,8 @@ diesel::table! {
     trip_travelers (trip_id, traveler_id) {
         trip_id -> BigInt,
         traveler_id -> BigInt,
+        stop -> BigInt,
+        destination_id -> Nullable<BigInt>,
     }
 }
 

@@ -146,6 +146,17 @@ fn require_subject(conn: &mut DbConnection, s: &Subject) -> Result<(), StoreErro
     if let Some(t) = trip {
         super::load_trip(conn, t)?;
     }
+    if let Subject::Stop { batch, stop } = s {
+        let stops = super::trip_stops(conn, batch.0)?.len();
+        if *stop as usize >= stops {
+            return Err(DeskError::NoSuchStop {
+                trip: batch.0,
+                stop: *stop,
+                stops,
+            }
+            .into());
+        }
+    }
     Ok(())
 }
 

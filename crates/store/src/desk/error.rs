@@ -100,6 +100,18 @@ pub enum DeskError {
         trip: i64,
         crew: i64,
     },
+    /// Travelers handed to a destination that is not their stop's: (traveler, planned).
+    WrongStop {
+        trip: i64,
+        destination: i64,
+        travelers: Vec<(i64, i64)>,
+    },
+    /// A check-list names a stop the trip does not have.
+    NoSuchStop {
+        trip: i64,
+        stop: u32,
+        stops: usize,
+    },
     /// Crew to crew needs the receiving crew's trip.
     NeedsReceivingTrip,
     AlreadyConfirmed {
@@ -188,6 +200,42 @@ impl DeskError {
             }
             (NotTripCrew { trip, crew }, Lang::ZhCn) => {
                 format!("工作人员 {crew} 不属于车次 {trip} 的转运专班")
+            }
+            (
+                WrongStop {
+                    trip,
+                    destination,
+                    travelers,
+                },
+                Lang::En,
+            ) => format!(
+                "trip {trip} does not take {} to destination {destination}: hand them over at their own stop",
+                travelers
+                    .iter()
+                    .map(|(t, d)| format!("traveler {t} (planned for destination {d})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (
+                WrongStop {
+                    trip,
+                    destination,
+                    travelers,
+                },
+                Lang::ZhCn,
+            ) => format!(
+                "车次 {trip} 未安排以下旅客前往目的地 {destination}：{}；请在其所属站点交接",
+                travelers
+                    .iter()
+                    .map(|(t, d)| format!("旅客 {t}（计划目的地 {d}）"))
+                    .collect::<Vec<_>>()
+                    .join("，")
+            ),
+            (NoSuchStop { trip, stop, stops }, Lang::En) => {
+                format!("trip {trip} has {stops} stop(s), numbered from 0: there is no stop {stop}")
+            }
+            (NoSuchStop { trip, stop, stops }, Lang::ZhCn) => {
+                format!("车次 {trip} 共 {stops} 个站点（从 0 编号），没有站点 {stop}")
             }
             (NeedsReceivingTrip, Lang::En) => {
                 "a hand-over from one crew to another names the receiving crew's trip (--to-trip)"

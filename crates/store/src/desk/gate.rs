@@ -3,7 +3,7 @@
 //! every missing item — is stored with a GateDecision ledger entry either way. A refusal is
 //! committed, then returned as [`DeskError::GateRefused`].
 
-use super::trip::{TripRow, batch_of, load_trip};
+use super::trip::{TripRow, batch_of, load_trip, trip_stops};
 use super::{
     Desk, DeskError, TripAction, desk_party, millis, naive, to_json, trip_crew_ids,
     trip_traveler_ids,
@@ -215,8 +215,9 @@ impl Desk<'_> {
                 }
             }
             let crew = trip_crew_ids(conn, trip_id)?;
+            let stops = trip_stops(conn, trip_id)?;
+            let batch = batch_of(&trip, &crew, &stops)?;
             let travelers = trip_traveler_ids(conn, trip_id)?;
-            let batch = batch_of(&trip, &crew, &travelers)?;
             let facts = gate_facts(conn, &trip)?;
             let mut missing: Vec<Missing> = Vec::new();
             let mut entries = Vec::new();

@@ -180,6 +180,30 @@ fn check(conn: &mut DbConnection, s: &StartHandover) -> Result<Checked, StoreErr
         }
         .into());
     }
+    if matches!(
+        s.receiver.role,
+        PartyRole::HotelStaff | PartyRole::CommunityStaff | PartyRole::HospitalStaff
+    ) {
+        // Delivered where the plan sends them: a stop's receiver takes only its own travelers.
+        let planned: Vec<(i64, Option<i64>)> = trip_travelers::table
+            .filter(trip_travelers::trip_id.eq(trip.id))
+            .filter(trip_travelers::traveler_id.eq_any(&s.travelers))
+            .select((trip_travelers::traveler_id, trip_travelers::destination_id))
+            .order(trip_travelers::traveler_id)
+            .load(conn)?;
+        let elsewhere: Vec<(i64, i64)> = planned
+            .into_iter()
+            .filter_map(|(t, d)| d.filter(|&d| d != s.receiver.id).map(|d| (t, d)))
+            .collect();
+        if !elsewhere.is_empty() {
+            return Err(DeskError::WrongStop {
+                trip: trip.id,
+                destination: s.receiver.id,
+                travelers: elsewhere,
+            }
+            .into());
+        }
+    }
     let giver_crew = s.giver.role == PartyRole::Crew;
     if giver_crew {
         require_trip_crew(conn, trip.id, s.giver.id)?;

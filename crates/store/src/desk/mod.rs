@@ -28,7 +28,7 @@ pub use handover::{
 pub use incident::{IncidentRow, NewIncident, list_incidents};
 pub use loops::{LoopRow, loop_status, loops};
 pub use record::record;
-pub use trip::{PlannedTrip, TripRow, load_trip, plan_trip};
+pub use trip::{PlannedStop, PlannedTrip, TripRow, load_trip, plan_trip, trip_stops};
 
 use crate::custody::{LedgerKeys, PartyKey, PartyRole};
 use crate::ledger::{append_in_transaction, load_appender, take_append_lock};

@@ -1,4 +1,5 @@
-//! Trips the desk plans ahead: vehicle, crew and travelers, planned departure and arrival.
+//! Trips the desk plans ahead: vehicle, crew, stops with their travelers, planned departure and
+//! arrival.
 //! A planned trip's `started_at` and `ended_at` hold the plan until it departs and completes;
 //! `planned_arrival` keeps the plan for overdue loops.
 
@@ -16,9 +17,27 @@ pub struct PlannedTrip {
     pub vehicle_id: i64,
     pub port_id: i64,
     pub crew: Vec<i64>,
-    pub travelers: Vec<i64>,
+    /// In the order the vehicle calls at them.
+    pub stops: Vec<PlannedStop>,
     pub depart_at: DateTime<Utc>,
     pub arrive_by: DateTime<Utc>,
+}
+
+/// One stop of a trip: where (the id a hand-over to its staff names; `None` when the desk does
+/// not say) and who gets off there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedStop {
+    pub destination: Option<i64>,
+    pub travelers: Vec<i64>,
+}
+
+impl PlannedTrip {
+    pub fn travelers(&self) -> Vec<i64> {
+        self.stops
+            .iter()
+            .flat_map(|s| s.travelers.iter().copied())
+            .collect()
+    }
 }
 
 /// A stored trip.
@@ -50,30 +69,64 @@ pub fn load_trip(conn: &mut DbConnection, id: i64) -> Result<TripRow, StoreError
         .ok_or_else(|| not_found(Thing::Trip, id))
 }
 
-/// The trip as the hand-over rules see a batch: one stop with all its travelers (the store
-/// does not yet split a trip into stops; destination 0 stands for "the trip's destinations").
+/// A trip's stops as stored, in order.
+pub fn trip_stops(conn: &mut DbConnection, trip: i64) -> Result<Vec<PlannedStop>, StoreError> {
+    let rows: Vec<(i64, i64, Option<i64>)> = trip_travelers::table
+        .filter(trip_travelers::trip_id.eq(trip))
+        .select((
+            trip_travelers::stop,
+            trip_travelers::traveler_id,
+            trip_travelers::destination_id,
+        ))
+        .order((trip_travelers::stop, trip_travelers::traveler_id))
+        .load(conn)?;
+    let mut stops: Vec<(i64, PlannedStop)> = Vec::new();
+    for (stop, traveler, destination) in rows {
+        match stops.last_mut() {
+            Some((n, s)) if *n == stop => s.travelers.push(traveler),
+            _ => stops.push((
+                stop,
+                PlannedStop {
+                    destination,
+                    travelers: vec![traveler],
+                },
+            )),
+        }
+    }
+    Ok(stops.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The trip as the hand-over rules see a batch: its stops in order (destination 0 stands for
+/// a stop whose place the desk did not name).
 pub(crate) fn batch_of(
     trip: &TripRow,
     crew: &[i64],
-    travelers: &[i64],
+    stops: &[PlannedStop],
 ) -> Result<Batch, StoreError> {
     Batch::plan(
         BatchId(trip.id),
         PortId(trip.port_id),
         VehicleId(trip.vehicle_id),
         crew.iter().map(|&c| CrewId(c)).collect(),
-        vec![Stop {
-            destination: DestinationId(0),
-            travelers: travelers.iter().map(|&t| TravelerId(t)).collect(),
-        }],
+        domain_stops(stops),
         u32::MAX,
     )
     .map_err(|e| DeskError::BadPlan(e.to_string()).into())
 }
 
+fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
+    stops
+        .iter()
+        .map(|s| Stop {
+            destination: DestinationId(s.destination.unwrap_or(0)),
+            travelers: s.travelers.iter().map(|&x| TravelerId(x)).collect(),
+        })
+        .collect()
+}
+
 /// Stores a planned trip; returns its id. Checks the vehicle, crew and travelers exist, that
-/// it has a crew and travelers, that they fit the vehicle's seats, and that it arrives after
-/// it departs.
+/// it has a crew and at least one stop, that every stop has travelers and each traveler one
+/// stop, that they fit the vehicle's seats, and that it arrives after it departs.
 pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreError> {
     conn.transaction(|conn| {
         require_vehicle(conn, t.vehicle_id)?;
@@ -85,21 +138,20 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
             return Err(not_found(Thing::Port, t.port_id));
         }
         require_crew(conn, &t.crew)?;
-        require_travelers(conn, &t.travelers)?;
+        require_travelers(conn, &t.travelers())?;
+        if let Some(k) = t.stops.iter().position(|s| s.travelers.is_empty()) {
+            return Err(DeskError::BadPlan(format!("stop {k} has no travelers")).into());
+        }
         let seats: i64 = vehicles::table
             .find(t.vehicle_id)
             .select(vehicles::seats)
             .first(conn)?;
-        let stops = vec![Stop {
-            destination: DestinationId(0),
-            travelers: t.travelers.iter().map(|&x| TravelerId(x)).collect(),
-        }];
         Batch::plan(
             BatchId(0),
             PortId(t.port_id),
             VehicleId(t.vehicle_id),
             t.crew.iter().map(|&c| CrewId(c)).collect(),
-            stops,
+            domain_stops(&t.stops),
             u32::try_from(seats).unwrap_or(0),
         )
         .map_err(|e| DeskError::BadPlan(e.to_string()))?;
@@ -129,13 +181,17 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
                 .values((trip_crew::trip_id.eq(id), trip_crew::crew_id.eq(c)))
                 .execute(conn)?;
         }
-        for &x in &t.travelers {
-            diesel::insert_into(trip_travelers::table)
-                .values((
-                    trip_travelers::trip_id.eq(id),
-                    trip_travelers::traveler_id.eq(x),
-                ))
-                .execute(conn)?;
+        for (k, stop) in t.stops.iter().enumerate() {
+            for &x in &stop.travelers {
+                diesel::insert_into(trip_travelers::table)
+                    .values((
+                        trip_travelers::trip_id.eq(id),
+                        trip_travelers::traveler_id.eq(x),
+                        trip_travelers::stop.eq(k as i64),
+                        trip_travelers::destination_id.eq(stop.destination),
+                    ))
+                    .execute(conn)?;
+            }
         }
         Ok(id)
     })
