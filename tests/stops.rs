@@ -8,6 +8,26 @@ mod common;
 use common::desk::{Scenario, confirm, personnel, ready, start, started, t};
 use serde_json::json;
 
+/// `trip create` of the scenario's vehicle with `crew` and one `--stop` per item of `stops`.
+fn create(s: &Scenario, crew: &str, stops: &[&str]) -> common::Run {
+    let vehicle = s.vehicle.to_string();
+    let (depart, arrive) = (t("02:00"), t("04:00"));
+    let mut args = vec!["trip", "create", "--vehicle", &vehicle, "--crew", crew];
+    for stop in stops {
+        args.extend(["--stop", stop]);
+    }
+    args.extend([
+        "--port",
+        "PVG",
+        "--depart-at",
+        &depart,
+        "--arrive-by",
+        &arrive,
+        "--json",
+    ]);
+    s.c.run(&args)
+}
+
 #[test]
 fn each_stop_takes_its_own_travelers_and_every_stop_is_checked_before_completion() {
     let mut s = Scenario::new();
@@ -15,25 +35,12 @@ fn each_stop_takes_its_own_travelers_and_every_stop_is_checked_before_completion
     let [c1, c2] = s.crew;
     // The same vehicle and crew, on a trip of two stops: hotel 8 for t1 and t2, community 20
     // for t3.
-    let r = s.c.ok(&[
-        "trip",
-        "create",
-        "--vehicle",
-        &s.vehicle.to_string(),
-        "--crew",
+    let r = create(
+        &s,
         &format!("{c1},{c2}"),
-        "--stop",
-        &format!("8:{t1},{t2}"),
-        "--stop",
-        &format!("20:{t3}"),
-        "--port",
-        "PVG",
-        "--depart-at",
-        &t("02:00"),
-        "--arrive-by",
-        &t("04:00"),
-        "--json",
-    ]);
+        &[&format!("8:{t1},{t2}"), &format!("20:{t3}")],
+    );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     s.trip = r.json()["id"].as_i64().unwrap();
     let trip = s.trip.to_string();
     ready(&s);
@@ -118,22 +125,7 @@ fn a_malformed_stop_is_refused_naming_the_part() {
         ("x:1", "destination"),
         ("8:1,y", "traveler"),
     ] {
-        let r = s.c.run(&[
-            "trip",
-            "create",
-            "--vehicle",
-            &s.vehicle.to_string(),
-            "--crew",
-            &s.crew[0].to_string(),
-            "--stop",
-            stop,
-            "--port",
-            "PVG",
-            "--depart-at",
-            &t("02:00"),
-            "--arrive-by",
-            &t("04:00"),
-        ]);
+        let r = create(&s, &s.crew[0].to_string(), &[stop]);
         assert_eq!(r.code, 2, "{stop}: {}", r.stderr);
         assert!(r.stderr.contains(part), "{stop}: {}", r.stderr);
     }
