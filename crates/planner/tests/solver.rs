@@ -186,12 +186,12 @@ fn options(seed: u64, iterations: u64, threads: usize) -> SolveOptions {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
 
     #[test]
     fn random_rich_problems_give_sound_plans(seed in any::<u64>(), n in 5usize..=25, threads in 1usize..=2) {
         let p = random_problem(seed, n);
-        let out = solve(&p, &options(seed ^ 0xABCD, 40, threads));
+        let out = solve(&p, &options(seed ^ 0xABCD, 80, threads));
         assert_sound(&p, &out);
     }
 }

@@ -86,10 +86,11 @@ impl LocalSearch<'_> {
         (d < threshold).then_some(d)
     }
 
-    /// The fast path applies: two routes, no ride limits (those need a walk of the route).
+    /// The fast path applies: two routes (ride limits then add a walk of the changed routes,
+    /// see [`LocalSearch::with_ride`]).
     #[inline(always)]
     fn fast(&self, ru: usize, rv: usize) -> bool {
-        ru != rv && !self.m.ride
+        ru != rv
     }
 
     #[inline(always)]
@@ -188,6 +189,7 @@ impl LocalSearch<'_> {
             return false;
         }
         let mut judged = None;
+        let mut lates = (None, None);
         if self.fast(ru, rv) {
             let m = self.m;
             let (a, b) = (&self.routes[ru], &self.routes[rv]);
@@ -212,6 +214,7 @@ impl LocalSearch<'_> {
             if judged.is_none() {
                 return false;
             }
+            lates = (su.map(|s| s.late), Some(sv.late));
         }
         let last_u = self.routes[ru].last();
         let moved = if rev {
@@ -242,6 +245,14 @@ impl LocalSearch<'_> {
                     .a(Span::new(ru, jv + 1, last_u));
             }
         }
+        if let Some(d) = judged
+            && self.m.ride
+        {
+            judged = self.with_ride(&p, d, lates.0, lates.1);
+            if judged.is_none() {
+                return false;
+            }
+        }
         self.try_or_apply(&p, judged)
     }
 
@@ -270,6 +281,7 @@ impl LocalSearch<'_> {
         let (pv, nv) = (self.node(rv, jv - 1), self.node(rv, ev + 1));
         let adjacent = ru == rv && (eu + 1 == jv || ev + 1 == iu);
         let mut judged = None;
+        let mut lates = (None, None);
         if !adjacent {
             // Inner arcs of the runs travel with them (both directions kept).
             let (iu_d, iv_d) = (
@@ -325,6 +337,7 @@ impl LocalSearch<'_> {
                 if judged.is_none() {
                     return false;
                 }
+                lates = (Some(su.late), Some(sv.late));
             }
         }
         let su = Span::new(ru, iu, eu);
@@ -354,6 +367,14 @@ impl LocalSearch<'_> {
                     .a(Span::new(ru, ev + 1, iu - 1))
                     .a(sv)
                     .a(Span::new(ru, eu + 1, last_u));
+            }
+        }
+        if let Some(d) = judged
+            && self.m.ride
+        {
+            judged = self.with_ride(&p, d, lates.0, lates.1);
+            if judged.is_none() {
+                return false;
             }
         }
         self.try_or_apply(&p, judged)
@@ -390,6 +411,7 @@ impl LocalSearch<'_> {
             return false;
         }
         let mut judged = None;
+        let mut lates = (None, None);
         if self.fast(ru, rv) && a.t == b.t {
             let m = self.m;
             if m.hard {
@@ -405,10 +427,19 @@ impl LocalSearch<'_> {
             if judged.is_none() {
                 return false;
             }
+            lates = (Some(su.late), sv.map(|s| s.late));
         }
         let mut p = Plan::two(ru, rv);
         p.a(Span::new(ru, 0, iu)).a(Span::new(rv, jv + 1, last_v));
         p.b(Span::new(rv, 0, jv)).b(Span::new(ru, iu + 1, last_u));
+        if let Some(d) = judged
+            && self.m.ride
+        {
+            judged = self.with_ride(&p, d, lates.0, lates.1);
+            if judged.is_none() {
+                return false;
+            }
+        }
         self.try_or_apply(&p, judged)
     }
 

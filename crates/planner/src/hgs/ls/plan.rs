@@ -195,7 +195,8 @@ impl LocalSearch<'_> {
         let ta = self.routes[p.ra].t;
         let (a, b) = (&p.a[..p.na], &p.b[..p.nb]);
         let tb = if p.has_b() { self.routes[p.rb].t } else { 0 };
-        if m.hard && (!self.allowed(ta, a) || (p.has_b() && !self.allowed(tb, b))) {
+        // A plan for one route only reorders it: its clients, and so its tag, stay.
+        if m.hard && p.has_b() && (!self.allowed(ta, a) || !self.allowed(tb, b)) {
             return None;
         }
         let old = self.routes[p.ra].cost
@@ -259,6 +260,32 @@ impl LocalSearch<'_> {
             }
             None => false,
         }
+    }
+
+    /// Adds the ride-excess price of the rebuilt routes (leaving at `late_a`/`late_b`, `None`
+    /// for an emptied route) to a change judged without it; `None` if it no longer improves.
+    pub(super) fn with_ride(
+        &self,
+        p: &Plan,
+        judged: f64,
+        late_a: Option<f64>,
+        late_b: Option<f64>,
+    ) -> Option<f64> {
+        let old = self.routes[p.ra].cost
+            + if p.has_b() {
+                self.routes[p.rb].cost
+            } else {
+                0.0
+            };
+        let mut excess = 0.0;
+        if let Some(l) = late_a {
+            excess += self.ride_excess(&p.a[..p.na], l);
+        }
+        if let Some(l) = late_b {
+            excess += self.ride_excess(&p.b[..p.nb], l);
+        }
+        let d = judged + self.pen.tw * excess;
+        (d < -1e-9 * old.abs().max(1.0)).then_some(d)
     }
 
     /// Applies `p` if it improves — judged here unless the caller already found its exact
