@@ -153,3 +153,33 @@ fn bench_plan_reports_each_day_checked_and_refuses_a_bad_parameter() {
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("travelers = 5"), "{}", bad.stderr);
 }
+
+#[test]
+fn demo_imports_the_samples_and_plans_each_arrival_without_violation() {
+    let env = Env::new();
+    let root = common::repo();
+    let manifests = root.join("examples/manifests");
+    let places = root.join("examples/hotels.csv");
+    let r = env.ok(&[
+        "demo",
+        "--manifests",
+        manifests.to_str().unwrap(),
+        "--places",
+        places.to_str().unwrap(),
+    ]);
+    assert!(r.stdout.contains("imported 5 / 5 rows"), "{}", r.stdout);
+    assert_eq!(
+        r.stdout.matches("checked: no violation").count(),
+        3,
+        "{}",
+        r.stdout
+    );
+    // The symptomatic traveler rides the ambulance to the hospital, alone.
+    let ambulance = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("ambulance"))
+        .unwrap_or_else(|| panic!("no ambulance trip:\n{}", r.stdout));
+    assert!(ambulance.contains("hospital (1)"), "{ambulance}");
+    assert!(!ambulance.contains('→'), "{ambulance}");
+}

@@ -1,6 +1,6 @@
 //! `closedloop demo`: what is built so far, on a fresh embedded database — the sample
 //! manifests imported (one of them refused, to show the row-numbered errors), then the counts
-//! and the masked traveler list.
+//! and the masked traveler list, the road matrix of the demo city and a day of routes over it.
 
 use super::Ctx;
 use super::import::import_quiet;
@@ -102,13 +102,18 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
         }),
     )?;
     if let Some(osm) = &ctx.config.roads.osm {
-        road_matrix(ctx, osm, &args.places)?;
+        let (m, names) = road_matrix(ctx, osm, &args.places)?;
+        super::demo_routes::print(ctx, &store, &m, &names)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Travel times from the port to the sample destinations over the real road network.
-fn road_matrix(ctx: &Ctx, osm: &std::path::Path, places: &std::path::Path) -> Result<()> {
+fn road_matrix(
+    ctx: &Ctx,
+    osm: &std::path::Path,
+    places: &std::path::Path,
+) -> Result<(closedloop_roads::model::Matrix, Vec<String>)> {
     use closedloop_roads::model::TravelModel;
     println!(
         "\n$ closedloop roads matrix --points {}   (© OpenStreetMap contributors, ODbL)",
@@ -137,7 +142,7 @@ fn road_matrix(ctx: &Ctx, osm: &std::path::Path, places: &std::path::Path) -> Re
         "km",
     ];
     print!("{}", crate::output::table(&header, &rows));
-    Ok(())
+    Ok((m, names))
 }
 
 fn url_string(url: &DatabaseUrl) -> String {

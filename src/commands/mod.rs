@@ -10,6 +10,7 @@ mod bench_vrptw_peers;
 mod checklist;
 mod db;
 mod demo;
+mod demo_routes;
 mod desk;
 mod handover;
 mod import;
