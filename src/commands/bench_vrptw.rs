@@ -318,10 +318,16 @@ fn run_with(ctx: &Ctx, args: &BenchVrptwArgs, solver: Solver) -> Result<ExitCode
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn row(instance: &str, distance: Option<f64>, bks: Option<f64>, feasible: bool) -> Row {
+    /// A result row with only what the comparisons look at.
+    pub(in crate::commands) fn row(
+        instance: &str,
+        distance: Option<f64>,
+        bks: Option<f64>,
+        feasible: bool,
+    ) -> Row {
         Row {
             instance: instance.into(),
             vehicles: 10,

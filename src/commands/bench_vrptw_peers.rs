@@ -184,18 +184,8 @@ pub(super) fn run_vrp_cli(
 
 #[cfg(test)]
 mod tests {
+    use super::super::bench_vrptw::tests::row;
     use super::*;
-
-    fn row(instance: &str, distance: Option<f64>, bks: Option<f64>, feasible: bool) -> Row {
-        Row {
-            instance: instance.into(),
-            vehicles: 10,
-            distance,
-            bks,
-            seconds: 1.234,
-            feasible,
-        }
-    }
 
     #[test]
     fn peers_are_read_and_compared_on_the_instances_both_solved() {

@@ -3,6 +3,7 @@
 //! Used by the test suite (a day must plan without a violation) and by `closedloop bench plan`
 //! (how long a day takes). Deterministic for a seed, so a slow day can be replayed.
 
+use crate::hgs::rng::splitmix64;
 use crate::{Depot, Job, Matrix, Objective, PlanError, Problem, Skills, VehicleType};
 
 /// An arrival day: travelers from three flights to destinations in a 20 km city (Euclidean,
@@ -28,16 +29,12 @@ impl Default for ArrivalDay {
     }
 }
 
-/// splitmix64: small, fast and the same on every platform.
+/// The splitmix64 stream of the engine's seeding: the same days on every platform.
 struct Gen(u64);
 
 impl Gen {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.0)
     }
     fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)

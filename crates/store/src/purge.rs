@@ -56,18 +56,13 @@ fn erase_free_text(conn: &mut DbConnection, travelers: &[i64]) -> Result<(), Sto
             .select(incident_travelers::incident_id)
             .distinct()
             .load(conn)?;
-        for id in incidents_of {
-            diesel::update(incidents::table.find(id))
-                .set(incidents::description.eq(ERASED))
-                .execute(conn)?;
-            diesel::update(
-                incidents::table
-                    .find(id)
-                    .filter(incidents::resolution.is_not_null()),
-            )
+        let named = || incidents::table.filter(incidents::id.eq_any(&incidents_of));
+        diesel::update(named())
+            .set(incidents::description.eq(ERASED))
+            .execute(conn)?;
+        diesel::update(named().filter(incidents::resolution.is_not_null()))
             .set(incidents::resolution.eq(Some(ERASED)))
             .execute(conn)?;
-        }
         let trips: Vec<i64> = trip_travelers::table
             .filter(trip_travelers::traveler_id.eq_any(chunk))
             .select(trip_travelers::trip_id)

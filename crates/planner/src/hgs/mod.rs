@@ -22,7 +22,7 @@ mod model;
 pub(crate) mod output;
 mod penalty;
 mod population;
-mod rng;
+pub(crate) mod rng;
 mod schedule;
 mod segment;
 

@@ -245,15 +245,7 @@ impl LocalSearch<'_> {
                     .a(Span::new(ru, jv + 1, last_u));
             }
         }
-        if let Some(d) = judged
-            && self.m.ride
-        {
-            judged = self.with_ride(&p, d, lates.0, lates.1);
-            if judged.is_none() {
-                return false;
-            }
-        }
-        self.try_or_apply(&p, judged)
+        self.apply_judged(&p, judged, lates)
     }
 
     /// Exchanges the `n` clients at `iu` of route `ru` with the `k` clients at `jv` of `rv`
@@ -369,15 +361,7 @@ impl LocalSearch<'_> {
                     .a(Span::new(ru, eu + 1, last_u));
             }
         }
-        if let Some(d) = judged
-            && self.m.ride
-        {
-            judged = self.with_ride(&p, d, lates.0, lates.1);
-            if judged.is_none() {
-                return false;
-            }
-        }
-        self.try_or_apply(&p, judged)
+        self.apply_judged(&p, judged, lates)
     }
 
     /// 2-opt*: route `ru` keeps its clients up to `iu` and takes `rv`'s after `jv`, and vice
@@ -432,15 +416,7 @@ impl LocalSearch<'_> {
         let mut p = Plan::two(ru, rv);
         p.a(Span::new(ru, 0, iu)).a(Span::new(rv, jv + 1, last_v));
         p.b(Span::new(rv, 0, jv)).b(Span::new(ru, iu + 1, last_u));
-        if let Some(d) = judged
-            && self.m.ride
-        {
-            judged = self.with_ride(&p, d, lates.0, lates.1);
-            if judged.is_none() {
-                return false;
-            }
-        }
-        self.try_or_apply(&p, judged)
+        self.apply_judged(&p, judged, lates)
     }
 
     /// 2-opt within a route: reverses positions `iu + 1 ..= jv`.

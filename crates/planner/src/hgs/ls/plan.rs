@@ -288,6 +288,25 @@ impl LocalSearch<'_> {
         (d < -1e-9 * old.abs().max(1.0)).then_some(d)
     }
 
+    /// [`LocalSearch::try_or_apply`] for a change judged on segments alone: with ride limits,
+    /// the ride excess of the rebuilt routes (leaving at `lates`) is added first, and the change
+    /// is dropped if it no longer improves.
+    pub(super) fn apply_judged(
+        &mut self,
+        p: &Plan,
+        judged: Option<f64>,
+        lates: (Option<f64>, Option<f64>),
+    ) -> bool {
+        let judged = match judged {
+            Some(d) if self.m.ride => match self.with_ride(p, d, lates.0, lates.1) {
+                None => return false,
+                better => better,
+            },
+            other => other,
+        };
+        self.try_or_apply(p, judged)
+    }
+
     /// Applies `p` if it improves — judged here unless the caller already found its exact
     /// change (`judged`).
     pub(super) fn try_or_apply(&mut self, p: &Plan, judged: Option<f64>) -> bool {
