@@ -1,27 +1,27 @@
-//! `closedloop`: the one binary. Commands live in [`commands`], settings in [`config`].
+//! `closedloop`: the one binary, an adapter over `closedloop_app`: commands in [`commands`]
+//! parse arguments, call a use case and print its answer; [`fail`] turns errors into messages
+//! and exit codes.
 
 mod commands;
-mod config;
-mod keyfile;
+mod fail;
 mod output;
 
 use clap::Parser;
+use std::process::ExitCode;
 
 /// Intake allocates a string per cell and diesel a buffer per bound value: glibc's allocator
 /// made up a sixth of a 100,000-row import.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    fail::quiet_on_closed_pipe();
     let cli = commands::Cli::parse();
     init_tracing(cli.global.verbose);
-    match commands::run(cli) {
+    let lang = commands::lang(cli.global.lang);
+    match commands::run(cli, lang) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        Err(e) => fail::report(&e, lang),
     }
 }
 

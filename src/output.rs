@@ -1,4 +1,5 @@
-//! Terminal output: progress bars, aligned tables, and masking of personal data.
+//! Terminal output: progress bars and aligned tables. Masking is the application's policy
+//! (`closedloop_app::mask`).
 
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -68,44 +69,12 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Names keep their first character: "张**", "J*** S****".
-pub fn mask_name(name: &str) -> String {
-    let mut first = true;
-    name.chars()
-        .map(|c| {
-            if c == ' ' {
-                first = true;
-                ' '
-            } else if first {
-                first = false;
-                c
-            } else {
-                '*'
-            }
-        })
-        .collect()
-}
-
-/// Phones keep the country code and last four digits: "+86*******5678".
-pub fn mask_phone(phone: &str) -> String {
-    let n = phone.chars().count();
-    let keep_head = if phone.starts_with("+86") { 3 } else { 1 };
-    phone
-        .chars()
-        .enumerate()
-        .map(|(i, c)| if i < keep_head || i + 4 >= n { c } else { '*' })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn masks_and_aligns() {
-        assert_eq!(mask_name("张三丰"), "张**");
-        assert_eq!(mask_name("John Smith"), "J*** S****");
-        assert_eq!(mask_phone("+8613812345678"), "+86*******5678");
+    fn aligns_cjk() {
         let t = table(&["a", "名字"], &[vec!["张三".into(), "x".into()]]);
         assert_eq!(t, "a     名字\n张三  x\n");
     }

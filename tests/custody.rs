@@ -195,7 +195,7 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
     assert_eq!(purged, 3);
 
     // The free text is gone on either backend; the verdicts and numbers stay.
-    let incidents = c.ok(&["incident", "list", "--json"]).json();
+    let incidents = c.ok(&["incident", "list", "--json", "--reveal"]).json();
     let erased = closedloop_store::purge::ERASED;
     assert_eq!(incidents[0]["description"], erased, "{incidents}");
     assert_eq!(incidents[0]["resolution"], erased, "{incidents}");

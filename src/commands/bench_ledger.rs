@@ -6,11 +6,11 @@
 use super::Ctx;
 use super::bench::generate_manifest;
 use super::import::import_quiet;
-use crate::keyfile::LedgerKeys;
 use crate::output::table;
 use anyhow::{Result, bail, ensure};
 use chrono::{Duration, NaiveDate};
 use clap::Args;
+use closedloop_app::keys::LedgerKeys;
 use closedloop_ledger::UtcMillis;
 use closedloop_store::custody::{self, NewHandover, NewTrip, PartyKey, PartyRole};
 use closedloop_store::{DatabaseUrl, DbConnection, Store, StoreError, in_transaction, ledger};

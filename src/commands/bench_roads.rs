@@ -2,10 +2,10 @@
 //! extract, with networkx's Dijkstra over the exported graph run in the same run as the peer.
 
 use super::Ctx;
-use super::roads::{export, open_network, speeds};
 use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use closedloop_app::roads::{export, open_network, speeds};
 use closedloop_roads::NodeId;
 use closedloop_roads::model::{RoadNetwork, preprocessed_path};
 use std::io::Write;

@@ -3,14 +3,13 @@
 //! not pass (it is recorded all the same, naming every failing item).
 
 use super::Ctx;
-use super::desk::{Open, at, finish};
-use anyhow::{Context, Result, bail};
+use super::desk::{at, finish};
+use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use closedloop_app::checklist::{self, CompleteChecklist, SubjectIds};
 use closedloop_domain::ids::{BatchId, CrewId, VehicleId};
-use closedloop_handover::{ChecklistKind, Subject};
-use closedloop_store::desk::{DeskError, NewChecklist, parse_answers};
-use serde_json::json;
+use closedloop_handover::ChecklistKind;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -67,102 +66,30 @@ pub fn run(ctx: &Ctx, cmd: ChecklistCommand) -> Result<ExitCode> {
     complete(ctx, &a)
 }
 
-fn need<T>(ctx: &Ctx, v: Option<T>, flag: &str, kind: ChecklistKind) -> Result<T> {
-    match v {
-        Some(v) => Ok(v),
-        None => bail!(
-            "{} {flag} ({})",
-            ctx.t("this check-list needs", "此清单须写明"),
-            kind.label(ctx.lang)
-        ),
-    }
-}
-
-fn subject(ctx: &Ctx, a: &CompleteArgs, local_day: NaiveDate) -> Result<Subject> {
-    let k = a.kind;
-    Ok(match k {
-        ChecklistKind::PreTripTraining | ChecklistKind::CrewHealth => Subject::CrewMember {
-            crew: CrewId(need(ctx, a.crew, "--crew", k)?),
-        },
-        ChecklistKind::RotationHandover => Subject::ShiftChange {
-            vehicle: VehicleId(need(ctx, a.vehicle, "--vehicle", k)?),
+fn complete(ctx: &Ctx, a: &CompleteArgs) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(&a.answers)
+        .with_context(|| format!("cannot read {}", a.answers.display()))?;
+    let answers: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not JSON", a.answers.display()))?;
+    let req = CompleteChecklist {
+        kind: a.kind,
+        subject: SubjectIds {
+            crew: a.crew.map(CrewId),
+            vehicle: a.vehicle.map(VehicleId),
+            day: a.day,
+            trip: a.trip.map(BatchId),
+            stop: a.stop,
             outgoing: a.outgoing.iter().map(|&c| CrewId(c)).collect(),
             incoming: a.incoming.iter().map(|&c| CrewId(c)).collect(),
         },
-        ChecklistKind::VehicleInspection => Subject::VehicleDay {
-            vehicle: VehicleId(need(ctx, a.vehicle, "--vehicle", k)?),
-            day: a.day.unwrap_or(local_day),
-        },
-        ChecklistKind::Sanitation => Subject::VehicleAfterTrip {
-            vehicle: VehicleId(need(ctx, a.vehicle, "--vehicle", k)?),
-            batch: BatchId(a.trip.unwrap_or(0)),
-        },
-        ChecklistKind::PreDepartureReminder => Subject::Batch {
-            batch: BatchId(need(ctx, a.trip, "--trip", k)?),
-        },
-        ChecklistKind::PersonnelHandover => Subject::Stop {
-            batch: BatchId(need(ctx, a.trip, "--trip", k)?),
-            stop: a.stop,
-        },
-    })
-}
-
-fn complete(ctx: &Ctx, a: &CompleteArgs) -> Result<ExitCode> {
-    let when = at(a.at.as_deref())?;
-    let settings = &ctx.config.handover;
-    let local_day = settings.gates.local_day(when);
-    let text = std::fs::read_to_string(&a.answers)
-        .with_context(|| format!("cannot read {}", a.answers.display()))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .with_context(|| format!("{} is not JSON", a.answers.display()))?;
-    let Some(template) = settings.templates.in_force(a.kind, local_day) else {
-        let e = DeskError::NoTemplate {
-            kind: a.kind,
-            day: local_day,
-        };
-        return super::desk::refused(ctx, a.json, e.into());
-    };
-    let answers = match parse_answers(template, &value) {
-        Ok(x) => x,
-        Err(e) => return super::desk::refused(ctx, a.json, e.into()),
-    };
-    let c = NewChecklist {
-        kind: a.kind,
-        subject: subject(ctx, a, local_day)?,
-        completed_at: when,
-        completed_by: a.by,
         answers,
+        by: a.by.map(CrewId),
+        at: at("--at", a.at.as_deref())?,
     };
-    let open = Open::new(ctx)?;
-    let mut conn = open.store.conn()?;
-    let mut desk = open.desk(ctx, &mut conn)?;
-    let r = desk.complete_checklist(&mut conn, &c);
+    let r = checklist::complete(ctx, &req, ctx.lang);
     finish(ctx, a.json, r, |done| {
-        let messages: Vec<String> = done
-            .outcome
-            .failures
-            .iter()
-            .map(|f| f.message(ctx.lang))
-            .collect();
         if a.json {
-            let failures: Vec<_> = done
-                .outcome
-                .failures
-                .iter()
-                .zip(&messages)
-                .map(|(f, m)| json!({"item": f.item, "reason": f.reason, "message": m}))
-                .collect();
-            println!(
-                "{}",
-                json!({
-                    "id": done.id,
-                    "kind": a.kind.code(),
-                    "version": done.version,
-                    "passed": done.outcome.passed,
-                    "failures": failures,
-                    "ledger_seq": done.ledger_seq,
-                })
-            );
+            println!("{}", serde_json::to_string(&done)?);
         } else {
             println!(
                 "{} {} {} ({} {}): {}",
@@ -171,17 +98,17 @@ fn complete(ctx: &Ctx, a: &CompleteArgs) -> Result<ExitCode> {
                 ctx.t("recorded", "已记录"),
                 a.kind.label(ctx.lang),
                 done.version,
-                if done.outcome.passed {
+                if done.passed {
                     ctx.t("passed", "通过")
                 } else {
                     ctx.t("did NOT pass", "未通过")
                 }
             );
-            for m in &messages {
-                println!("  - {m}");
+            for f in &done.failures {
+                println!("  - {}", f.message);
             }
         }
-        Ok(if done.outcome.passed {
+        Ok(if done.passed {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)

@@ -1,7 +1,7 @@
 use super::Ctx;
 use anyhow::Result;
 use clap::Subcommand;
-use closedloop_store::Store;
+use closedloop_app::db;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -13,37 +13,36 @@ pub enum DbCommand {
 }
 
 pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
-    let url = ctx.config.database_url(ctx.database_url.as_deref())?;
-    let store = Store::open_unmigrated(&url)?;
     match cmd {
         DbCommand::Migrate => {
-            let applied = store.migrate()?;
-            store.sync_ports(&ctx.config.ports.ports)?;
-            if applied.is_empty() {
+            let s = db::migrate(ctx)?;
+            if s.migrations.is_empty() {
                 println!(
-                    "{} ({}, {url})",
+                    "{} ({}, {})",
                     ctx.t("database is up to date", "数据库已是最新"),
-                    store.backend().name()
+                    s.backend,
+                    s.database
                 );
             } else {
                 println!(
-                    "{} {} ({}, {url}): {}",
+                    "{} {} ({}, {}): {}",
                     ctx.t("applied", "已应用"),
-                    applied.len(),
-                    store.backend().name(),
-                    applied.join(", ")
+                    s.migrations.len(),
+                    s.backend,
+                    s.database,
+                    s.migrations.join(", ")
                 );
             }
         }
         DbCommand::Status => {
-            let applied = store.applied_migrations()?;
-            println!("{}: {}", ctx.t("backend", "后端"), store.backend().name());
-            println!("{}: {url}", ctx.t("database", "数据库"));
-            println!("{}: {}", ctx.t("configuration", "配置"), ctx.config.source);
+            let s = db::status(ctx)?;
+            println!("{}: {}", ctx.t("backend", "后端"), s.backend);
+            println!("{}: {}", ctx.t("database", "数据库"), s.database);
+            println!("{}: {}", ctx.t("configuration", "配置"), s.configuration);
             println!(
                 "{}: {}",
                 ctx.t("applied migrations", "已应用的迁移"),
-                applied.join(", ")
+                s.migrations.join(", ")
             );
         }
     }

@@ -8,6 +8,8 @@ use super::stats::StatsArgs;
 use super::travelers::{ListArgs, ListFormat, TravelersCommand};
 use anyhow::{Context, Result};
 use clap::Args;
+use closedloop_app::App;
+use closedloop_app::roads;
 use closedloop_store::{DatabaseUrl, Store};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,7 +25,7 @@ pub struct DemoArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
-    let url = match &ctx.database_url {
+    let url = match ctx.app.named_database_url() {
         Some(u) => DatabaseUrl::parse(u)?,
         None => {
             // The demo starts from nothing each time, in its own file next to the real one.
@@ -34,13 +36,11 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
             DatabaseUrl::Sqlite(path)
         }
     };
-    let demo_ctx = Ctx {
-        config: ctx.config.clone(),
-        lang: ctx.lang,
-        database_url: Some(url_string(&url)),
-    };
     let store = Store::open(&url)?;
-    store.sync_ports(&ctx.config.ports.ports)?;
+    let demo_ctx = Ctx {
+        app: App::with_store(ctx.config.clone(), store.clone())?,
+        lang: ctx.lang,
+    };
     println!(
         "== closedloop demo — {} {url} ({})",
         ctx.t("database", "数据库"),
@@ -103,7 +103,7 @@ pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
     )?;
     if let Some(osm) = &ctx.config.roads.osm {
         let (m, names) = road_matrix(ctx, osm, &args.places)?;
-        super::demo_routes::print(ctx, &store, &m, &names)?;
+        super::demo_routes::print(&demo_ctx, &m, &names)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -119,12 +119,12 @@ fn road_matrix(
         "\n$ closedloop roads matrix --points {}   (© OpenStreetMap contributors, ODbL)",
         places.display()
     );
-    let points = super::roads::read_points(places)?;
+    let points = roads::read_points(places)?;
     let names: Vec<String> = csv::Reader::from_path(places)?
         .records()
         .filter_map(|r| r.ok().and_then(|r| r.get(0).map(str::to_string)))
         .collect();
-    let (net, _) = super::roads::open_network(ctx, osm)?;
+    let (net, _) = roads::open_network(ctx, osm)?;
     let m = net.matrix(&points)?;
     let rows: Vec<Vec<String>> = (1..m.size)
         .map(|j| {
@@ -143,11 +143,4 @@ fn road_matrix(
     ];
     print!("{}", crate::output::table(&header, &rows));
     Ok((m, names))
-}
-
-fn url_string(url: &DatabaseUrl) -> String {
-    match url {
-        DatabaseUrl::Postgres(u) => u.clone(),
-        DatabaseUrl::Sqlite(p) => p.display().to_string(),
-    }
 }

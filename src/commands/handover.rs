@@ -5,13 +5,14 @@
 //! hand-over but opens an incident.
 
 use super::Ctx;
-use super::desk::{Open, at, finish, party};
+use super::desk::{at, finish, party};
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use closedloop_app::handover;
+use closedloop_domain::ids::{BatchId, TravelerId};
 use closedloop_handover::LoopStatus;
+use closedloop_handover::ids::HandoverId;
 use closedloop_store::custody::PartyKey;
-use closedloop_store::desk::{self, ConfirmHandover, StartHandover};
-use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -101,111 +102,86 @@ pub fn run(ctx: &Ctx, cmd: HandoverCommand) -> Result<ExitCode> {
     }
 }
 
+fn print_code(ctx: &Ctx, json: bool, h: &handover::CodeShown, started: bool) -> Result<ExitCode> {
+    if json {
+        println!("{}", serde_json::to_string(h)?);
+    } else if started {
+        println!(
+            "{} {}: {} {} ({} {} s)",
+            ctx.t("hand-over started", "交接已发起"),
+            h.handover,
+            ctx.t("code on the giver's phone", "交出方手机显示确认码"),
+            h.code,
+            ctx.t("changes in", "更新倒计时"),
+            h.seconds_left
+        );
+    } else {
+        println!(
+            "{} ({} {} s)",
+            h.code,
+            ctx.t("changes in", "更新倒计时"),
+            h.seconds_left
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn start(ctx: &Ctx, a: &StartArgs) -> Result<ExitCode> {
-    let s = StartHandover {
-        trip_id: a.trip,
-        to_trip_id: a.to_trip,
-        giver: a.from,
-        receiver: a.to,
-        giver_signer: a.signer.clone(),
-        travelers: a.travelers.clone(),
+    let req = handover::StartRequest {
+        trip: BatchId(a.trip),
+        to_trip: a.to_trip.map(BatchId),
+        from: a.from,
+        to: a.to,
+        travelers: a.travelers.iter().map(|&t| TravelerId(t)).collect(),
         expected: a.expected,
-        at: at(a.at.as_deref())?,
+        signer: a.signer.clone(),
+        at: at("--at", a.at.as_deref())?,
     };
-    let store = ctx.store()?;
-    let r = desk::start_handover(&mut *store.conn()?, &s);
-    finish(ctx, a.json, r, |h| {
-        if a.json {
-            println!(
-                "{}",
-                json!({"handover": h.id, "code": h.code.as_str(), "seconds_left": h.seconds_left})
-            );
-        } else {
-            println!(
-                "{} {}: {} {} ({} {} s)",
-                ctx.t("hand-over started", "交接已发起"),
-                h.id,
-                ctx.t("code on the giver's phone", "交出方手机显示确认码"),
-                h.code,
-                ctx.t("changes in", "更新倒计时"),
-                h.seconds_left
-            );
-        }
-        Ok(ExitCode::SUCCESS)
+    finish(ctx, a.json, handover::start(ctx, &req), |h| {
+        print_code(ctx, a.json, &h, true)
     })
 }
 
 fn code(ctx: &Ctx, a: &CodeArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let r = desk::handover_code(&mut *store.conn()?, a.handover, at(a.at.as_deref())?);
-    finish(ctx, a.json, r, |(code, left)| {
-        if a.json {
-            println!(
-                "{}",
-                json!({"handover": a.handover, "code": code.as_str(), "seconds_left": left})
-            );
-        } else {
-            println!("{code} ({} {left} s)", ctx.t("changes in", "更新倒计时"));
-        }
-        Ok(ExitCode::SUCCESS)
-    })
-}
-
-/// "delivered", "in_custody": the status as the loops list names it.
-fn status_code(s: &LoopStatus) -> &'static str {
-    match s {
-        LoopStatus::NotInCustody => "not_in_custody",
-        LoopStatus::InCustody { .. } => "in_custody",
-        LoopStatus::Delivered { .. } => "delivered",
-    }
+    let when = at("--at", a.at.as_deref())?;
+    let r = handover::code(ctx, HandoverId(a.handover), when);
+    finish(ctx, a.json, r, |h| print_code(ctx, a.json, &h, false))
 }
 
 fn confirm(ctx: &Ctx, a: &ConfirmArgs) -> Result<ExitCode> {
-    let c = ConfirmHandover {
-        id: a.handover,
+    let req = handover::ConfirmRequest {
+        handover: HandoverId(a.handover),
         code: a.code.clone(),
         counted: a.counted,
-        receiver_signer: a.signer.clone(),
-        at: at(a.at.as_deref())?,
+        signer: a.signer.clone(),
+        at: at("--at", a.at.as_deref())?,
         position: a.lat.zip(a.lon),
     };
-    let open = Open::new(ctx)?;
-    let mut conn = open.store.conn()?;
-    let mut desk = open.desk(ctx, &mut conn)?;
-    let r = desk.confirm_handover(&mut conn, &c);
-    finish(ctx, a.json, r, |done| {
+    finish(ctx, a.json, handover::confirm(ctx, &req), |done| {
         if a.json {
-            let travelers: Vec<_> = done
-                .changes
-                .iter()
-                .map(|(t, s)| json!({"traveler": t, "status": status_code(s), "loop": s}))
-                .collect();
-            println!(
-                "{}",
-                json!({"handover": done.handover_id, "ledger_seq": done.ledger_seq, "travelers": travelers})
-            );
-        } else {
-            println!(
-                "{} {} ({} {})",
-                ctx.t("hand-over confirmed and recorded:", "交接已确认并记录："),
-                done.handover_id,
-                ctx.t("ledger entry", "账本记录"),
-                done.ledger_seq
-            );
-            for (t, s) in &done.changes {
-                let what = match s {
-                    LoopStatus::InCustody { holder, .. } => format!(
-                        "{} {}",
-                        ctx.t("in the custody of", "现由"),
-                        holder.label(ctx.lang)
-                    ),
-                    LoopStatus::Delivered { to, .. } => {
-                        format!("{} {}", ctx.t("delivered to", "已交付"), to.label(ctx.lang))
-                    }
-                    LoopStatus::NotInCustody => String::new(),
-                };
-                println!("  {} {t}: {what}", ctx.t("traveler", "旅客"));
-            }
+            println!("{}", serde_json::to_string(&done)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!(
+            "{} {} ({} {})",
+            ctx.t("hand-over confirmed and recorded:", "交接已确认并记录："),
+            done.handover,
+            ctx.t("ledger entry", "账本记录"),
+            done.ledger_seq
+        );
+        for t in &done.travelers {
+            let what = match &t.state {
+                LoopStatus::InCustody { holder, .. } => format!(
+                    "{} {}",
+                    ctx.t("in the custody of", "现由"),
+                    holder.label(ctx.lang)
+                ),
+                LoopStatus::Delivered { to, .. } => {
+                    format!("{} {}", ctx.t("delivered to", "已交付"), to.label(ctx.lang))
+                }
+                LoopStatus::NotInCustody => String::new(),
+            };
+            println!("  {} {}: {what}", ctx.t("traveler", "旅客"), t.traveler);
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -1,15 +1,10 @@
 use super::Ctx;
 use crate::output::progress_bar;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
-use closedloop_domain::arrival::{Arrival, TransportNumber};
-use closedloop_domain::manifest::ManifestChunk;
-use closedloop_intake::manifest::{IntakeError, IntakeOptions, Manifest, read_manifest_in_chunks};
-use closedloop_intake::problem::{Problem, RowError};
-use closedloop_intake::rejected::{rejected_path, write_rejected};
+use closedloop_app::App;
+use closedloop_app::import::{self, ImportOutcome, ImportRequest, ImportSummary};
 use closedloop_store::Store;
-use closedloop_store::intake::{Conflict, Totals};
-use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -30,25 +25,20 @@ pub struct ImportArgs {
     pub json: bool,
 }
 
-/// What `import --json` prints.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    pub file: String,
-    pub format: String,
-    pub rows: usize,
-    pub imported: usize,
-    pub unchanged: usize,
-    pub rejected: usize,
-    pub arrivals: usize,
-    pub arrivals_created: usize,
-    pub rejected_file: Option<String>,
-    pub errors: Vec<String>,
-    pub warnings: Vec<String>,
-}
-
 pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let (summary, ok) = import_file(ctx, &store, args)?;
+    let req = ImportRequest {
+        file: args.file.clone(),
+        accept_valid: args.accept_valid,
+        arrival: args.arrival.clone(),
+        lang: ctx.lang,
+    };
+    let bar = progress_bar(None, ctx.t("importing", "导入中"));
+    let out = import::import(ctx, &req, &mut |n| bar.set_position(n as u64));
+    bar.finish_and_clear();
+    let ImportOutcome {
+        summary,
+        accepted: ok,
+    } = out?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
@@ -67,7 +57,7 @@ pub fn run(ctx: &Ctx, args: &ImportArgs) -> Result<ExitCode> {
     })
 }
 
-fn print_summary(ctx: &Ctx, s: &Summary, ok: bool) {
+fn print_summary(ctx: &Ctx, s: &ImportSummary, ok: bool) {
     if !ok {
         eprintln!(
             "{}",
@@ -102,154 +92,20 @@ fn print_summary(ctx: &Ctx, s: &Summary, ok: bool) {
     }
 }
 
-/// Reads, validates and stores one manifest. Returns the summary and whether it was accepted.
-pub fn import_file(ctx: &Ctx, store: &Store, args: &ImportArgs) -> Result<(Summary, bool)> {
-    let transport = args
-        .arrival
-        .as_deref()
-        .map(TransportNumber::parse)
-        .transpose()
-        .context("--arrival")?;
-    let fallback_arrival = match &transport {
-        Some(t) => {
-            let found = store.arrivals_by_transport(t.as_str())?;
-            // Only an unambiguous stored arrival may stand in for what the file leaves out.
-            (found.len() == 1).then(|| Arrival {
-                transport: t.clone(),
-                port_code: found[0].port_code.clone(),
-                scheduled_at: found[0].scheduled_at,
-                actual_at: None,
-            })
-        }
-        None => None,
-    };
-    let opts = IntakeOptions {
-        ports: &ctx.config.ports,
-        policy: Some(&ctx.config.policy),
-        default_country_code: ctx.config.default_country_code.clone(),
-        transport_override: transport,
-        fallback_arrival,
-    };
-    let file_name = args
-        .file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let started = std::time::Instant::now();
-    let bar = progress_bar(None, ctx.t("importing", "导入中"));
-    let mut read: Option<Result<Manifest, IntakeError>> = None;
-    // Reading and checking run on their own thread, a chunk ahead of the storing: the
-    // transaction commits only after the whole file has been judged.
-    let (outcome, _) = std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<ManifestChunk>(2);
-        let reader = s.spawn(move || {
-            read_manifest_in_chunks(&args.file, &opts, &mut |chunk| {
-                // A closed channel means the store gave up; its error is reported instead.
-                let _ = tx.send(chunk);
-            })
-        });
-        let close = || {
-            let result = reader
-                .join()
-                .unwrap_or_else(|p| std::panic::resume_unwind(p));
-            let verdict = match &result {
-                Ok(m) if m.rejected.is_empty() || args.accept_valid => Ok(Totals {
-                    format: m.format.clone(),
-                    rows_total: m.data_rows,
-                    rows_rejected: m.rejected.len(),
-                }),
-                _ => Err(()),
-            };
-            read = Some(result);
-            verdict
-        };
-        store.import_stream(&file_name, args.accept_valid, rx.iter(), close, &mut |n| {
-            bar.set_position(n as u64)
-        })
-    })?;
-    bar.finish_and_clear();
-    tracing::info!(
-        seconds = started.elapsed().as_secs_f64(),
-        rows = outcome.inserted,
-        "imported"
-    );
-    let manifest = match read.expect("the reader was joined") {
-        Ok(m) => m,
-        Err(e) => anyhow::bail!(e.message(ctx.lang)),
-    };
-
-    let conflicts = conflict_errors(&manifest, &outcome.conflicts);
-    let mut errors: Vec<String> = manifest.errors().map(|e| e.message(ctx.lang)).collect();
-    errors.extend(conflicts.iter().map(|e| e.message(ctx.lang)));
-    let mut summary = Summary {
-        file: args.file.display().to_string(),
-        format: manifest.format.clone(),
-        rows: manifest.data_rows,
-        imported: outcome.inserted,
-        unchanged: outcome.unchanged,
-        rejected: manifest.rejected.len() + outcome.conflicts.len(),
-        arrivals: manifest.arrivals.len(),
-        arrivals_created: outcome.arrivals_created,
-        rejected_file: None,
-        errors,
-        warnings: manifest.warnings.clone(),
-    };
-    let refused = summary.rejected > 0 && !args.accept_valid;
-    if refused {
-        summary.imported = 0;
-        summary.arrivals_created = 0;
-        return Ok((summary, false));
-    }
-    if summary.rejected > 0 {
-        let path = rejected_path(&args.file);
-        let extra: Vec<(usize, String)> = conflicts
-            .iter()
-            .map(|e| (e.row, e.problem.message(ctx.lang)))
-            .collect();
-        write_rejected(&path, &manifest, &extra, ctx.lang)
-            .with_context(|| format!("cannot write the rejected rows to {}", path.display()))?;
-        summary.rejected_file = Some(path.display().to_string());
-    }
-    Ok((summary, true))
-}
-
-fn conflict_errors(manifest: &Manifest, conflicts: &[Conflict]) -> Vec<RowError> {
-    let column = manifest
-        .header
-        .iter()
-        .find(|h| {
-            closedloop_intake::columns::Field::recognise(h)
-                == Some(closedloop_intake::columns::Field::DocumentNumber)
-        })
-        .cloned()
-        .unwrap_or_else(|| "document number".into());
-    conflicts
-        .iter()
-        .map(|c| RowError {
-            sheet: None,
-            row: c.row,
-            column: column.clone(),
-            problem: Problem::Conflict {
-                transport: c.existing_transport.clone(),
-                date: c.existing_date,
-                row: c.existing_row,
-            },
-        })
-        .collect()
-}
-
 /// For `bench` and `demo`: import without printing.
 pub fn import_quiet(
     ctx: &Ctx,
     store: &Store,
     file: &Path,
     accept_valid: bool,
-) -> Result<(Summary, bool)> {
-    let args = ImportArgs {
+) -> Result<(ImportSummary, bool)> {
+    let app = App::with_store(ctx.config.clone(), store.clone())?;
+    let req = ImportRequest {
         file: file.to_path_buf(),
         accept_valid,
         arrival: None,
-        json: false,
+        lang: ctx.lang,
     };
-    import_file(ctx, store, &args)
+    let out = import::import(&app, &req, &mut |_| {})?;
+    Ok((out.summary, out.accepted))
 }

@@ -2,14 +2,15 @@
 //! ledger when opened; resolved once with a note.
 
 use super::Ctx;
-use super::desk::{Open, at, finish, show};
+use super::desk::{at, finish, print_id, show};
 use crate::output::table;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use closedloop_app::{Viewer, incidents};
 use closedloop_domain::Lang;
+use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_handover::ids::IncidentId;
 use closedloop_handover::{IncidentKind, Severity};
-use closedloop_store::desk::{self, NewIncident};
-use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +72,9 @@ pub struct ListArgs {
     /// Only the open ones.
     #[arg(long)]
     pub open: bool,
+    /// Show descriptions and resolution notes (they name people) unmasked.
+    #[arg(long)]
+    pub reveal: bool,
     #[arg(long)]
     pub json: bool,
 }
@@ -84,45 +88,33 @@ pub fn run(ctx: &Ctx, cmd: IncidentCommand) -> Result<ExitCode> {
 }
 
 fn open(ctx: &Ctx, a: &OpenArgs) -> Result<ExitCode> {
-    let i = NewIncident {
+    let req = incidents::OpenIncident {
         kind: a.kind,
         severity: a.severity,
-        at: at(a.at.as_deref())?,
-        position: a.lat.zip(a.lon),
-        trip_id: a.trip,
-        vehicle_id: a.vehicle,
-        travelers: a.travelers.clone(),
-        crew: a.crew.clone(),
+        trip: a.trip.map(BatchId),
+        vehicle: a.vehicle.map(VehicleId),
+        travelers: a.travelers.iter().map(|&t| TravelerId(t)).collect(),
+        crew: a.crew.iter().map(|&c| CrewId(c)).collect(),
         description: a.description.clone(),
-        reported_by: None,
+        at: at("--at", a.at.as_deref())?,
+        position: a.lat.zip(a.lon),
     };
-    let o = Open::new(ctx)?;
-    let mut conn = o.store.conn()?;
-    let mut desk = o.desk(ctx, &mut conn)?;
-    let r = desk.open_incident(&mut conn, &i);
-    finish(ctx, a.json, r, |id| {
-        if a.json {
-            println!("{}", json!({ "id": id }));
-        } else {
-            println!("{} {id}", ctx.t("incident opened:", "已上报事件："));
-        }
-        Ok(ExitCode::SUCCESS)
+    finish(ctx, a.json, incidents::open(ctx, &req), |id| {
+        print_id(ctx, a.json, ("incident opened:", "已上报事件："), id.0)
     })
 }
 
 fn resolve(ctx: &Ctx, a: &ResolveArgs) -> Result<ExitCode> {
-    let o = Open::new(ctx)?;
-    let mut conn = o.store.conn()?;
-    let mut desk = o.desk(ctx, &mut conn)?;
-    let r = desk.resolve_incident(&mut conn, a.incident, &a.note, at(a.at.as_deref())?);
-    finish(ctx, a.json, r, |()| {
+    let when = at("--at", a.at.as_deref())?;
+    let r = incidents::resolve(ctx, IncidentId(a.incident), &a.note, when);
+    finish(ctx, a.json, r, |done| {
         if a.json {
-            println!("{}", json!({"id": a.incident, "status": "resolved"}));
+            println!("{}", serde_json::to_string(&done)?);
         } else {
             println!(
                 "{} {}",
                 ctx.t("incident resolved:", "事件已办结："),
-                a.incident
+                done.id
             );
         }
         Ok(ExitCode::SUCCESS)
@@ -134,8 +126,12 @@ fn label<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> Str
 }
 
 fn list(ctx: &Ctx, a: &ListArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let rows = desk::list_incidents(&mut *store.conn()?, a.open)?;
+    let viewer = if a.reveal {
+        Viewer::SHELL_REVEAL
+    } else {
+        Viewer::ANONYMOUS
+    };
+    let rows = incidents::list(ctx, a.open, viewer)?;
     if a.json {
         println!("{}", serde_json::to_string(&rows)?);
         return Ok(ExitCode::SUCCESS);

@@ -2,16 +2,14 @@
 //! offline check of a bundle, and checkpoints to keep off the server.
 
 use super::Ctx;
-use crate::keyfile;
 use crate::output::table;
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use closedloop_app::ledger::{self, Verified};
+use closedloop_domain::ids::TravelerId;
+use closedloop_ledger::Body;
 use closedloop_ledger::bundle::BundleSummary;
 use closedloop_ledger::entry::{Party, Role};
-use closedloop_ledger::{
-    Body, Bundle, HeadVerifier, ProofTree, SignedTreeHead, TravelerRef, check, check_with_key,
-};
-use closedloop_store::ledger;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -81,68 +79,43 @@ pub fn run(ctx: &Ctx, cmd: LedgerCommand) -> Result<ExitCode> {
 }
 
 fn init(ctx: &Ctx) -> Result<ExitCode> {
-    let settings = &ctx.config.ledger;
-    let keys = match keyfile::create(settings)? {
-        Some(k) => {
-            println!(
-                "{} {}",
-                ctx.t(
-                    "created the ledger key file (mode 0600; keep a copy off the server):",
-                    "已创建账本密钥文件（权限 0600；请在服务器以外另存一份）："
-                ),
-                settings.key_file.display()
-            );
-            k
-        }
-        None => {
-            println!(
-                "{} {}",
-                ctx.t(
-                    "the ledger key file exists and was not replaced:",
-                    "账本密钥文件已存在，未替换："
-                ),
-                settings.key_file.display()
-            );
-            keyfile::require(settings)?
-        }
+    let k = ledger::init(ctx)?;
+    let what = if k.created {
+        ctx.t(
+            "created the ledger key file (mode 0600; keep a copy off the server):",
+            "已创建账本密钥文件（权限 0600；请在服务器以外另存一份）：",
+        )
+    } else {
+        ctx.t(
+            "the ledger key file exists and was not replaced:",
+            "账本密钥文件已存在，未替换：",
+        )
     };
+    println!("{what} {}", k.key_file.display());
     println!(
         "{}: {}",
         ctx.t("public key (publish it)", "公钥（请公布）"),
-        keys.signer.verifier().to_note_key()
+        k.public_key
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
-    let mut extra = Vec::new();
-    for path in &args.checkpoint {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        extra.push(
-            SignedTreeHead::from_checkpoint(&text)
-                .with_context(|| format!("checkpoint {}", path.display()))?,
-        );
-    }
-    let store = ctx.store()?;
-    let mut conn = store.conn()?;
-    let keys = match keyfile::read(&ctx.config.ledger)? {
-        Some(k) => k,
-        None => {
-            let empty = ledger::latest_head(&mut conn)?.is_none()
-                && ledger::load_entries(&mut conn)?.is_empty();
-            if empty {
-                println!("{}", ctx.t("the ledger is empty", "账本为空"));
-                return Ok(ExitCode::SUCCESS);
-            }
-            // Fails, naming the missing file and how to restore it.
-            keyfile::require(&ctx.config.ledger)?
+    let extra = args
+        .checkpoint
+        .iter()
+        .map(|p| ledger::read_checkpoint(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    match ledger::verify(ctx, &extra)? {
+        Verified::Empty => {
+            println!("{}", ctx.t("the ledger is empty", "账本为空"));
+            Ok(ExitCode::SUCCESS)
         }
-    };
-    let verifier = keys.signer.verifier();
-    let started = std::time::Instant::now();
-    match ledger::verify(&mut conn, &verifier, &extra)? {
-        Ok(s) => {
+        Verified::Passed {
+            summary: s,
+            public_key,
+            seconds,
+        } => {
             println!(
                 "{}: {} {}, {} {}, {} {}{}",
                 ctx.t("ledger verified", "账本校验通过"),
@@ -163,19 +136,20 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
                 }
             );
             println!(
-                "{}: {} ({:.3} s)",
+                "{}: {public_key} ({seconds:.3} s)",
                 ctx.t("public key", "公钥"),
-                verifier.to_note_key(),
-                started.elapsed().as_secs_f64()
             );
             Ok(ExitCode::SUCCESS)
         }
-        Err(problem) => {
+        Verified::Failed {
+            problem,
+            first_entry,
+        } => {
             println!(
                 "{}: {problem}",
                 ctx.t("ledger verification FAILED", "账本校验未通过")
             );
-            if let Some(seq) = problem.first_entry() {
+            if let Some(seq) = first_entry {
                 println!(
                     "{}: {seq}",
                     ctx.t("first entry concerned", "首个出问题的记录")
@@ -187,64 +161,23 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
 }
 
 fn proof(ctx: &Ctx, args: &ProofArgs) -> Result<ExitCode> {
-    let keys = keyfile::require(&ctx.config.ledger)?;
-    let store = ctx.store()?;
-    let mut conn = store.conn()?;
-    let Some(head) = ledger::latest_head(&mut conn)? else {
-        bail!(
-            "{}",
-            ctx.t(
-                "the ledger is empty: nothing to prove",
-                "账本为空：没有可证明的记录"
-            )
-        );
-    };
-    let traveler = TravelerRef::from_key(&keys.pepper, args.traveler);
-    let entries: Vec<(u64, Vec<u8>)> = ledger::entries_for_traveler(&mut conn, &traveler)?
-        .into_iter()
-        .filter(|(i, _)| *i < head.size)
-        .collect();
-    if entries.is_empty() {
-        bail!(
-            "{} {} ({} {})",
-            ctx.t(
-                "no ledger entry names traveler",
-                "账本中没有涉及该旅客的记录：旅客"
-            ),
-            args.traveler,
-            ctx.t("log size", "账本规模"),
-            head.size
-        );
-    }
-    let tree = ProofTree::new(ledger::leaf_hashes_upto(&mut conn, head.size)?);
-    let bundle = Bundle::build(traveler, &head, &keys.signer.verifier(), &tree, entries)?;
-    std::fs::write(&args.out, bundle.to_json())
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    let p = ledger::proof(ctx, TravelerId(args.traveler), &args.out)?;
     println!(
         "{} {}: {} {}, {} {} ({}) → {}",
         ctx.t("audit bundle of traveler", "旅客审计包"),
-        args.traveler,
-        bundle.entries.len(),
+        p.traveler,
+        p.entries,
         ctx.t("entries", "条记录"),
         ctx.t("against the signed head of size", "对应签名树头规模"),
-        head.size,
-        head.at,
-        args.out.display()
+        p.head_size,
+        p.head_at,
+        p.out.display()
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn check_bundle(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
-    let text = std::fs::read_to_string(&args.bundle)
-        .with_context(|| format!("cannot read {}", args.bundle.display()))?;
-    let checked = Bundle::from_json(&text).and_then(|b| match &args.public_key {
-        Some(k) => {
-            let v = HeadVerifier::from_note_key(k).map_err(closedloop_ledger::BundleError::Key)?;
-            check_with_key(&b, &v)
-        }
-        None => check(&b),
-    });
-    match checked {
+    match ledger::check_bundle(&args.bundle, args.public_key.as_deref())? {
         Ok(s) => {
             print!("{}", summary(ctx, &s, args.public_key.is_some()));
             Ok(ExitCode::SUCCESS)
@@ -258,7 +191,6 @@ fn check_bundle(ctx: &Ctx, args: &CheckArgs) -> Result<ExitCode> {
         }
     }
 }
-
 fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
     let mut out = format!(
         "{}\n{}: {}\n{}: {}{}\n{}: {} {}, {} {}, {} {}\n",
@@ -386,24 +318,7 @@ fn describe(body: &Body) -> String {
 }
 
 fn checkpoint(ctx: &Ctx, args: &CheckpointArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let mut conn = store.conn()?;
-    let Some(head) = ledger::latest_head(&mut conn)? else {
-        bail!(
-            "{}",
-            ctx.t(
-                "the ledger is empty: no signed head yet",
-                "账本为空：尚无签名树头"
-            )
-        );
-    };
-    // Never export a head that does not verify under our own key (when this machine has it).
-    if let Some(keys) = keyfile::read(&ctx.config.ledger)? {
-        keys.signer
-            .verifier()
-            .verify(&head)
-            .context("the latest stored head does not verify: run `closedloop ledger verify`")?;
-    }
+    let head = ledger::checkpoint(ctx)?;
     let text = head.to_checkpoint();
     match &args.out {
         Some(path) => {

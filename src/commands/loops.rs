@@ -7,9 +7,8 @@ use crate::output::table;
 use anyhow::Result;
 use chrono::{NaiveDate, Utc};
 use clap::Args;
+use closedloop_app::custody::{self, LoopFilter};
 use closedloop_domain::Lang;
-use closedloop_store::desk;
-use serde_json::json;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -45,23 +44,19 @@ fn party(lang: Lang, code: &str, id: i64) -> String {
         "crew" => lang.pick("crew of trip", "车次专班"),
         "hotel_staff" => lang.pick("hotel", "隔离酒店"),
         "community_staff" => lang.pick("community", "社区"),
-        "hospital" => lang.pick("hospital", "定点医院"),
+        "hospital" | "hospital_staff" => lang.pick("hospital", "定点医院"),
         other => other,
     };
     format!("{role} {id}")
 }
 
 pub fn loops(ctx: &Ctx, a: &LoopsArgs) -> Result<ExitCode> {
-    let store = ctx.store()?;
-    let mut rows = desk::loops(
-        &mut *store.conn()?,
-        Utc::now(),
-        ctx.config.handover.overdue_margin,
-        a.all,
-    )?;
-    if a.overdue {
-        rows.retain(|r| r.overdue);
-    }
+    let filter = match (a.overdue, a.all) {
+        (true, _) => LoopFilter::Overdue,
+        (false, true) => LoopFilter::All,
+        (false, false) => LoopFilter::Open,
+    };
+    let rows = custody::loops(ctx, filter, Utc::now())?;
     if a.json {
         println!("{}", serde_json::to_string(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -117,31 +112,12 @@ pub fn loops(ctx: &Ctx, a: &LoopsArgs) -> Result<ExitCode> {
 }
 
 pub fn record(ctx: &Ctx, a: &RecordArgs) -> Result<ExitCode> {
-    let gates = &ctx.config.handover.gates;
-    let to = a.to.unwrap_or_else(|| gates.local_day(Utc::now()));
-    let store = ctx.store()?;
-    let record = desk::record(&mut *store.conn()?, gates.utc_offset, a.from, to)?;
+    let record = custody::record(ctx, a.from, a.to)?;
     if a.json {
-        let last = record.last();
-        println!(
-            "{}",
-            json!({
-                "from": record.from,
-                "to": record.to,
-                "summary": {"en": record.summary(Lang::En), "zh-CN": record.summary(Lang::ZhCn)},
-                "totals": {
-                    "batches": last.map_or(0, |d| d.total_batches),
-                    "person_trips": last.map_or(0, |d| d.total_person_trips),
-                    "incidents": last.map_or(0, |d| d.total_incidents),
-                    "staff_infections": last.map_or(0, |d| d.total_staff_infections),
-                    "days_since_last_incident": last.and_then(|d| d.days_since_last_incident),
-                },
-                "days": record.days,
-            })
-        );
+        println!("{}", serde_json::to_string(&record)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{}", record.summary(ctx.lang));
+    println!("{}", ctx.lang.pick(&record.summary.en, &record.summary.zh));
     let body: Vec<Vec<String>> = record
         .days
         .iter()

@@ -24,11 +24,10 @@ mod trace;
 mod travelers;
 mod trip;
 
-use crate::config::Config;
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
+use closedloop_app::{App, Notice};
 use closedloop_domain::Lang;
-use closedloop_store::Store;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -111,59 +110,82 @@ pub enum Command {
     Demo(demo::DemoArgs),
 }
 
-/// What every command needs: settings, language, and the database it was pointed at.
+/// What every command needs: the application (settings, database, ledger keys) and the
+/// language. Commands read settings as `ctx.config`.
 pub struct Ctx {
-    pub config: Config,
+    pub app: App,
     pub lang: Lang,
-    pub database_url: Option<String>,
+}
+
+impl std::ops::Deref for Ctx {
+    type Target = App;
+    fn deref(&self) -> &App {
+        &self.app
+    }
 }
 
 impl Ctx {
-    /// Opens the database, applies pending migrations and loads the configured ports.
-    pub fn store(&self) -> Result<Store> {
-        let url = self.config.database_url(self.database_url.as_deref())?;
-        tracing::info!(database = %url, "opening");
-        let store = Store::open(&url)?;
-        store.sync_ports(&self.config.ports.ports)?;
-        Ok(store)
-    }
-
     pub fn t<'a>(&self, en: &'a str, zh: &'a str) -> &'a str {
         self.lang.pick(en, zh)
     }
+
+    /// Tells the operator, once, what happened on the way (a key file created).
+    pub fn show_notices(&self) {
+        for n in self.app.take_notices() {
+            match n {
+                Notice::KeyFileCreated(path) => eprintln!(
+                    "{} {}",
+                    self.t(
+                        "created the ledger key file (keep a copy off the server):",
+                        "已创建账本密钥文件（请在服务器以外另存一份）：",
+                    ),
+                    path.display()
+                ),
+            }
+        }
+    }
 }
 
-pub fn run(cli: Cli) -> Result<ExitCode> {
-    let lang = cli.global.lang.unwrap_or_else(|| {
+/// The language: `--lang`, else the locale.
+pub fn lang(flag: Option<Lang>) -> Lang {
+    flag.unwrap_or_else(|| {
         let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
             .iter()
             .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
             .unwrap_or_default();
         Lang::from_locale(&locale)
-    });
+    })
+}
+
+pub fn run(cli: Cli, lang: Lang) -> Result<ExitCode> {
     let ctx = Ctx {
-        config: Config::load(cli.global.config.as_deref())?,
+        app: App::load(cli.global.config.as_deref(), cli.global.database_url)?,
         lang,
-        database_url: cli.global.database_url,
     };
-    match cli.command {
-        Command::Db(c) => db::run(&ctx, c),
-        Command::Import(a) => import::run(&ctx, &a),
-        Command::Stats(a) => stats::run(&ctx, &a),
-        Command::Travelers(c) => travelers::run(&ctx, c),
-        Command::Roads(a) => roads::run(&ctx, a),
-        Command::Ledger(c) => ledger::run(&ctx, c),
-        Command::Purge(a) => purge::run(&ctx, &a),
-        Command::Trace(a) => trace::run(&ctx, &a),
-        Command::Vehicles(c) => trip::vehicles(&ctx, c),
-        Command::Crew(c) => trip::crew(&ctx, c),
-        Command::Trip(c) => trip::run(&ctx, c),
-        Command::Checklist(c) => checklist::run(&ctx, c),
-        Command::Handover(c) => handover::run(&ctx, c),
-        Command::Incident(c) => incident::run(&ctx, c),
-        Command::Loops(a) => loops::loops(&ctx, &a),
-        Command::Record(a) => loops::record(&ctx, &a),
-        Command::Bench(c) => bench::run(&ctx, c),
-        Command::Demo(a) => demo::run(&ctx, &a),
+    let out = dispatch(&ctx, cli.command);
+    ctx.show_notices();
+    out
+}
+
+fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Db(c) => db::run(ctx, c),
+        Command::Import(a) => import::run(ctx, &a),
+        Command::Stats(a) => stats::run(ctx, &a),
+        Command::Travelers(c) => travelers::run(ctx, c),
+        Command::Roads(a) => roads::run(ctx, a),
+        Command::Ledger(c) => ledger::run(ctx, c),
+        Command::Purge(a) => purge::run(ctx, &a),
+        Command::Trace(a) => trace::run(ctx, &a),
+        Command::Vehicles(c) => trip::vehicles(ctx, c),
+        Command::Crew(c) => trip::crew(ctx, c),
+        Command::Trip(c) => trip::run(ctx, c),
+        Command::Checklist(c) => checklist::run(ctx, c),
+        Command::Handover(c) => handover::run(ctx, c),
+        Command::Incident(c) => incident::run(ctx, c),
+        Command::Loops(a) => loops::loops(ctx, &a),
+        Command::Record(a) => loops::record(ctx, &a),
+        Command::Bench(c) => bench::run(ctx, c),
+        Command::Demo(a) => demo::run(ctx, &a),
     }
 }

@@ -2,12 +2,10 @@
 //! than DAYS days ago, record it in the custody ledger, and leave no copy in the SQLite file.
 
 use super::Ctx;
-use crate::keyfile;
 use anyhow::Result;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use clap::Args;
-use closedloop_ledger::UtcMillis;
-use closedloop_store::ledger;
+use closedloop_app::purge;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -20,37 +18,21 @@ pub struct PurgeArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &PurgeArgs) -> Result<ExitCode> {
-    let keys = keyfile::open_or_create(
-        &ctx.config.ledger,
-        ctx.t(
-            "created the ledger key file (keep a copy off the server):",
-            "已创建账本密钥文件（请在服务器以外另存一份）：",
-        ),
-    )?;
-    let store = ctx.store()?;
-    let mut appender = ledger::load_appender(&mut *store.conn()?)?;
-    let cutoff = Utc::now() - Duration::days(i64::from(args.older_than));
-    let out = store.purge_travelers(
-        cutoff.naive_utc(),
-        &mut appender,
-        keys.for_store(),
-        UtcMillis::now(),
-    )?;
+    let out = purge::purge(ctx, args.older_than, Utc::now())?;
     println!(
         "{}: {} ({} {})",
         ctx.t("travelers purged", "已清除个人信息的旅客"),
         out.travelers,
         ctx.t("arrived before", "抵达早于"),
-        cutoff.format("%Y-%m-%d %H:%M UTC")
+        out.cutoff.format("%Y-%m-%d %H:%M UTC")
     );
-    if let Some(head) = &out.head {
+    if let Some(size) = out.ledger_size {
         println!(
-            "{}: {}",
+            "{}: {size}",
             ctx.t(
                 "ledger size after the purge entries",
                 "清除记录写入后的账本规模"
             ),
-            head.size
         );
     }
     if out.wal_truncated == Some(false) {

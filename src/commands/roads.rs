@@ -1,14 +1,13 @@
 //! `closedloop roads …`: the road network from the command line.
 
 use super::Ctx;
+use super::desk::point;
 use crate::output::table;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
-use closedloop_roads::model::{Metric, Point, RoadNetwork, StraightLine, TravelModel};
-use closedloop_roads::osrm::Osrm;
-use closedloop_roads::speeds::SpeedTable;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use closedloop_app::roads::{self, RoadsSource};
+use closedloop_roads::model::{Metric, Point};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -38,10 +37,10 @@ pub enum RoadsCommand {
 #[derive(Debug, Args)]
 pub struct RouteArgs {
     /// Start, as LAT,LON.
-    #[arg(long, value_parser = parse_point, allow_hyphen_values = true)]
+    #[arg(long, value_parser = point, allow_hyphen_values = true)]
     pub from: Point,
     /// End, as LAT,LON.
-    #[arg(long, value_parser = parse_point, allow_hyphen_values = true)]
+    #[arg(long, value_parser = point, allow_hyphen_values = true)]
     pub to: Point,
     /// Print the route as a GeoJSON Feature (LineString with time_s and length_m).
     #[arg(long)]
@@ -78,87 +77,25 @@ pub struct ExportArgs {
     pub nodes: PathBuf,
 }
 
-fn parse_point(s: &str) -> Result<Point, String> {
-    let (lat, lon) = s
-        .split_once(',')
-        .ok_or_else(|| format!("{s:?}: expected LAT,LON such as 31.2497,121.4555"))?;
-    let lat: f64 = lat
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: latitude {lat:?} is not a number"))?;
-    let lon: f64 = lon
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: longitude {lon:?} is not a number"))?;
-    if lat.abs() > 90.0 || lon.abs() > 180.0 {
-        return Err(format!(
-            "{s:?}: latitude must be within ±90 and longitude within ±180 (LAT,LON order)"
-        ));
+impl RoadsArgs {
+    fn source(&self) -> RoadsSource {
+        RoadsSource {
+            osm: self.osm.clone(),
+            osrm: self.osrm.clone(),
+        }
     }
-    Ok(Point { lat, lon })
-}
-
-/// The extract named by `--osm` or the configuration, if any.
-fn extract(ctx: &Ctx, args: &RoadsArgs) -> Option<PathBuf> {
-    args.osm.clone().or_else(|| ctx.config.roads.osm.clone())
-}
-
-pub fn speeds(ctx: &Ctx) -> Result<SpeedTable> {
-    match &ctx.config.roads.speeds {
-        Some(text) => SpeedTable::from_toml(text).map_err(|e| anyhow::anyhow!("speed table: {e}")),
-        None => Ok(SpeedTable::default()),
-    }
-}
-
-pub fn open_network(
-    ctx: &Ctx,
-    osm: &Path,
-) -> Result<(RoadNetwork, closedloop_roads::model::OpenReport)> {
-    Ok(RoadNetwork::open(
-        osm,
-        &speeds(ctx)?,
-        ctx.config.roads.max_snap_m,
-    )?)
-}
-
-/// The OSRM server to ask: `--osrm`, else the configured one unless `--osm` names an extract.
-fn osrm_url(ctx: &Ctx, args: &RoadsArgs) -> Option<String> {
-    match (&args.osrm, &args.osm) {
-        (Some(url), _) => Some(url.clone()),
-        (None, Some(_)) => None,
-        (None, None) => ctx.config.roads.osrm.clone(),
-    }
-}
-
-/// The model commands use: an OSRM server when one is named, the road network when an extract
-/// is configured, else straight lines.
-fn model(ctx: &Ctx, args: &RoadsArgs) -> Result<Box<dyn TravelModel>> {
-    if let Some(url) = osrm_url(ctx, args) {
-        return Ok(Box::new(Osrm::new(
-            &url,
-            &ctx.config.roads.osrm_profile,
-            std::time::Duration::from_secs(600),
-        )?));
-    }
-    Ok(match extract(ctx, args) {
-        Some(osm) => Box::new(open_network(ctx, &osm)?.0),
-        None => Box::new(StraightLine {
-            detour_factor: ctx.config.roads.detour_factor,
-            kmh: ctx.config.roads.straight_line_kmh,
-        }),
-    })
 }
 
 pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
+    let source = args.source();
     match &args.command {
-        RoadsCommand::Info => info(ctx, &args)?,
+        RoadsCommand::Info => info(ctx, &source)?,
         RoadsCommand::Route(r) => {
-            let m = model(ctx, &args)?;
             let metric = match r.by {
                 By::Time => Metric::Time,
                 By::Distance => Metric::Distance,
             };
-            let route = m.route_by(r.from, r.to, metric)?;
+            let route = roads::route(ctx, &source, r.from, r.to, metric)?;
             if r.geojson {
                 println!("{}", serde_json::to_string_pretty(&route.to_geojson())?);
             } else {
@@ -174,23 +111,9 @@ pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
             }
         }
         RoadsCommand::Matrix(a) => {
-            let points = read_points(&a.points)?;
-            let m = model(ctx, &args)?;
-            let matrix = m.matrix(&points)?;
-            let mut w = std::io::BufWriter::new(
-                std::fs::File::create(&a.out)
-                    .with_context(|| format!("cannot write {}", a.out.display()))?,
-            );
-            writeln!(w, "from,to,time_s,length_m")?;
-            for i in 0..matrix.size {
-                for j in 0..matrix.size {
-                    match matrix.get(i, j) {
-                        Some(l) => writeln!(w, "{i},{j},{:.6},{:.3}", l.time_s, l.length_m)?,
-                        None => writeln!(w, "{i},{j},,")?,
-                    }
-                }
-            }
-            w.flush()?;
+            let points = roads::read_points(&a.points)?;
+            let matrix = roads::matrix(ctx, &source, &points)?;
+            roads::write_matrix(&matrix, &a.out)?;
             eprintln!(
                 "{} {}×{} → {}",
                 ctx.t("matrix", "矩阵"),
@@ -200,26 +123,30 @@ pub fn run(ctx: &Ctx, args: RoadsArgs) -> Result<ExitCode> {
             );
         }
         RoadsCommand::Export(a) => {
-            let Some(osm) = extract(ctx, &args) else {
+            let Some(osm) = source.extract(ctx) else {
                 bail!(
-                    "roads export needs an extract: give --osm FILE or set [roads] osm in the configuration"
+                    "{}",
+                    ctx.t(
+                        "roads export needs an extract: give --osm FILE or set [roads] osm in the configuration",
+                        "roads export 需要路网数据：请用 --osm FILE 指定，或在配置的 [roads] osm 中设置"
+                    )
                 );
             };
-            let (net, _) = open_network(ctx, &osm)?;
-            export(net.graph(), &a.edges, &a.nodes)?;
+            let (net, _) = roads::open_network(ctx, &osm)?;
+            roads::export(net.graph(), &a.edges, &a.nodes)?;
         }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn info(ctx: &Ctx, args: &RoadsArgs) -> Result<()> {
-    let osm = extract(ctx, args).filter(|_| osrm_url(ctx, args).is_none());
+fn info(ctx: &Ctx, source: &RoadsSource) -> Result<()> {
+    let osm = source.extract(ctx).filter(|_| source.osrm(ctx).is_none());
     let Some(osm) = osm else {
-        let m = model(ctx, args)?;
+        let m = roads::travel_model(ctx, source)?;
         println!("{}", m.describe());
         return Ok(());
     };
-    let (net, report) = open_network(ctx, &osm)?;
+    let (net, report) = roads::open_network(ctx, &osm)?;
     let g = net.graph();
     let (mut s, mut w, mut n, mut e) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     for p in g.nodes() {
@@ -273,73 +200,5 @@ fn info(ctx: &Ctx, args: &RoadsArgs) -> Result<()> {
         ],
     ];
     print!("{}", table(&[ctx.t("road network", "路网"), ""], &rows));
-    Ok(())
-}
-
-/// Reads `lat` and `lon` columns by header name; other columns are ignored.
-pub fn read_points(path: &Path) -> Result<Vec<Point>> {
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    let headers = r.headers()?.clone();
-    let col = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim_start_matches('\u{feff}').eq_ignore_ascii_case(name))
-    };
-    let (Some(lat), Some(lon)) = (col("lat"), col("lon")) else {
-        bail!(
-            "{}: the header must name `lat` and `lon` columns",
-            path.display()
-        );
-    };
-    let mut points = Vec::new();
-    for (i, rec) in r.records().enumerate() {
-        let rec = rec.with_context(|| format!("{}: row {}", path.display(), i + 2))?;
-        let num = |c: usize, name: &str| -> Result<f64> {
-            rec.get(c).and_then(|v| v.parse().ok()).with_context(|| {
-                format!(
-                    "{}, row {}, column {name:?}: not a number",
-                    path.display(),
-                    i + 2
-                )
-            })
-        };
-        points.push(Point {
-            lat: num(lat, "lat")?,
-            lon: num(lon, "lon")?,
-        });
-    }
-    Ok(points)
-}
-
-/// Values are exact decimal forms of the engine's integer milliseconds and millimetres.
-pub fn export(g: &closedloop_roads::RoadGraph, edges: &Path, nodes: &Path) -> Result<()> {
-    let mut w = std::io::BufWriter::new(
-        std::fs::File::create(edges)
-            .with_context(|| format!("cannot write {}", edges.display()))?,
-    );
-    writeln!(w, "from,to,length_m,time_s")?;
-    for e in g.edges() {
-        writeln!(
-            w,
-            "{},{},{:.3},{:.6}",
-            e.from,
-            e.to,
-            f64::from(e.length_mm) / 1000.0,
-            f64::from(e.time_us) / 1_000_000.0
-        )?;
-    }
-    w.flush()?;
-    let mut w = std::io::BufWriter::new(
-        std::fs::File::create(nodes)
-            .with_context(|| format!("cannot write {}", nodes.display()))?,
-    );
-    writeln!(w, "id,lat,lon")?;
-    for (i, n) in g.nodes().iter().enumerate() {
-        writeln!(w, "{i},{},{}", n.lat, n.lon)?;
-    }
-    w.flush()?;
     Ok(())
 }

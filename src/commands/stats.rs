@@ -13,7 +13,7 @@ pub struct StatsArgs {
 }
 
 pub fn run(ctx: &Ctx, args: &StatsArgs) -> Result<ExitCode> {
-    let stats = ctx.store()?.stats()?;
+    let stats = closedloop_app::travelers::stats(ctx)?;
     if args.json {
         println!("{}", serde_json::to_string(&stats)?);
         return Ok(ExitCode::SUCCESS);

@@ -3,15 +3,13 @@
 
 use super::Ctx;
 use crate::output::table;
-use anyhow::{Result, bail};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use anyhow::Result;
+use chrono::DateTime;
 use clap::{ArgGroup, Args};
+use closedloop_app::parse;
+use closedloop_app::trace::{self, TraceRequest};
 use closedloop_domain::Lang;
-use closedloop_store::custody;
-use closedloop_trace::{
-    Contact, CrewId, Exposure, Reason, Role, Subject, TraceOptions, TravelerId,
-};
-use serde::Serialize;
+use closedloop_trace::{Contact, CrewId, Reason, Role, Subject, TravelerId};
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -38,32 +36,29 @@ pub struct TraceArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct Report<'a> {
-    index: Subject,
-    exposures: &'a [Exposure],
-}
-
 pub fn run(ctx: &Ctx, args: &TraceArgs) -> Result<ExitCode> {
     let index = match (args.traveler, args.crew) {
         (Some(t), _) => Subject::Traveler(TravelerId(t)),
         (None, Some(c)) => Subject::Crew(CrewId(c)),
-        (None, None) => unreachable!("clap requires one of them"),
+        (None, None) => anyhow::bail!("give --traveler ID or --crew ID"),
     };
-    let options = TraceOptions {
-        crew_exposure_window_s: i64::from(args.window_days) * 24 * 3600,
-        since: args.since.as_deref().map(parse_time).transpose()?,
-        tested_at: args.tested_at.as_deref().map(parse_time).transpose()?,
+    let req = TraceRequest {
+        index,
+        tested_at: args
+            .tested_at
+            .as_deref()
+            .map(|s| parse::time("--tested-at", s))
+            .transpose()?,
+        since: args
+            .since
+            .as_deref()
+            .map(|s| parse::time("--since", s))
+            .transpose()?,
+        window_days: args.window_days,
     };
-    let store = ctx.store()?;
-    let input = custody::load_trace_input(&mut *store.conn()?)?;
-    let record = input.build()?;
-    let exposures = record.trace(index, &options)?;
+    let report = trace::trace(ctx, &req)?;
+    let exposures = &report.exposures;
     if args.json {
-        let report = Report {
-            index,
-            exposures: &exposures,
-        };
         println!("{}", serde_json::to_string(&report)?);
         return Ok(ExitCode::SUCCESS);
     }
@@ -99,27 +94,6 @@ pub fn run(ctx: &Ctx, args: &TraceArgs) -> Result<ExitCode> {
         )
     );
     Ok(ExitCode::SUCCESS)
-}
-
-fn parse_time(s: &str) -> Result<i64> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc).timestamp());
-    }
-    for f in [
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Ok(t.and_utc().timestamp());
-        }
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_time(Default::default()).and_utc().timestamp());
-    }
-    bail!("{s:?} is not a time: use 2021-03-05T14:30:00Z, \"2021-03-05 14:30\" (UTC) or 2021-03-05")
 }
 
 fn time(unix: i64) -> String {

@@ -1,15 +1,15 @@
 use super::Ctx;
-use crate::output::{mask_name, mask_phone, table};
+use crate::output::table;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
-use closedloop_domain::traveler::mask;
-use closedloop_store::query::TravelerRecord;
+use closedloop_app::Viewer;
+use closedloop_app::travelers::{ListTravelers, list_travelers};
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
 pub enum TravelersCommand {
-    /// List travelers. Names, document numbers, phones, birth dates, addresses and health are
-    /// masked unless --reveal is given.
+    /// List travelers. Names, document numbers, phones, birth dates, addresses, health,
+    /// special needs, family groups and notes are masked unless --reveal is given.
     List(ListArgs),
 }
 
@@ -34,17 +34,15 @@ pub struct ListArgs {
 
 pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
     let TravelersCommand::List(args) = cmd;
-    let transport = args
-        .arrival
-        .as_deref()
-        .map(closedloop_domain::arrival::TransportNumber::parse)
-        .transpose()?;
-    let mut records = ctx
-        .store()?
-        .travelers(transport.as_ref().map(|t| t.as_str()))?;
-    if !args.reveal {
-        records.iter_mut().for_each(mask_record);
-    }
+    let req = ListTravelers {
+        arrival: args.arrival.clone(),
+        viewer: if args.reveal {
+            Viewer::SHELL_REVEAL
+        } else {
+            Viewer::ANONYMOUS
+        },
+    };
+    let records = list_travelers(ctx, &req)?;
     match args.format {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
         ListFormat::Csv => {
@@ -91,15 +89,4 @@ pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Personal data is masked by default in every output format.
-fn mask_record(r: &mut TravelerRecord) {
-    r.full_name = mask_name(&r.full_name);
-    r.document_number = mask(&r.document_number);
-    r.phone = r.phone.as_deref().map(mask_phone);
-    r.birth_date = None;
-    r.destination_address = r.destination_address.as_ref().map(|_| "***".to_string());
-    r.health = "***".into();
-    r.notes = r.notes.as_ref().map(|_| "***".to_string());
 }

@@ -2,12 +2,13 @@
 //! entities of the desk flow, and a trip's transitions through the gates of config/gates.toml.
 
 use super::Ctx;
-use super::desk::{Open, at, finish, show};
-use anyhow::{Context, Result};
+use super::desk::{at, finish, print_id, show, stop};
+use anyhow::Result;
 use clap::{Args, Subcommand};
-use closedloop_store::custody;
-use closedloop_store::desk::{self, PlannedStop, PlannedTrip};
-use serde_json::json;
+use closedloop_app::parse;
+use closedloop_app::trips::{self, PlanTrip, TripMove};
+use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_store::desk::PlannedStop;
 use std::process::ExitCode;
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +85,7 @@ pub struct CreateArgs {
     /// A stop, in calling order: the destination id its receiver's hand-over names, a colon,
     /// and the ids of the travelers getting off there, e.g. --stop 12:1,2,3 --stop 15:4,5.
     /// Repeat for each stop; a hand-over at a stop takes only that stop's travelers.
-    #[arg(long, value_name = "DEST:IDS", value_parser = parse_stop)]
+    #[arg(long, value_name = "DEST:IDS", value_parser = stop)]
     pub stop: Vec<PlannedStop>,
     /// The port of departure, by code (PVG) or name.
     #[arg(long)]
@@ -100,29 +101,6 @@ pub struct CreateArgs {
     pub json: bool,
 }
 
-/// `DEST:IDS` of `--stop`; the error names the part that is wrong.
-fn parse_stop(s: &str) -> Result<PlannedStop, String> {
-    let (dest, ids) = s.split_once(':').ok_or_else(|| {
-        format!("{s:?}: write the destination id, a colon and traveler ids, e.g. 12:1,2,3 / 写作 目的地编号:旅客编号，如 12:1,2,3")
-    })?;
-    let destination = dest
-        .trim()
-        .parse::<i64>()
-        .map_err(|_| format!("{s:?}: destination {dest:?} is not a number / 目的地编号不是数字"))?;
-    let travelers = ids
-        .split(',')
-        .map(|t| {
-            t.trim()
-                .parse::<i64>()
-                .map_err(|_| format!("{s:?}: traveler {t:?} is not a number / 旅客编号不是数字"))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(PlannedStop {
-        destination: Some(destination),
-        travelers,
-    })
-}
-
 #[derive(Debug, Args)]
 pub struct MoveArgs {
     #[arg(long, value_name = "ID")]
@@ -136,100 +114,76 @@ pub struct MoveArgs {
     pub json: bool,
 }
 
-fn print_id(ctx: &Ctx, json: bool, what: (&str, &str), id: i64) -> Result<ExitCode> {
-    if json {
-        println!("{}", json!({ "id": id }));
-    } else {
-        println!("{} {id}", ctx.t(what.0, what.1));
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn vehicles(ctx: &Ctx, cmd: VehiclesCommand) -> Result<ExitCode> {
     let VehiclesCommand::Add(a) = cmd;
-    let store = ctx.store()?;
-    let id = custody::add_vehicle(&mut *store.conn()?, &a.plate, a.seats)?;
-    print_id(ctx, a.json, ("vehicle added:", "已添加车辆："), id)
+    let req = trips::AddVehicle {
+        plate: a.plate.clone(),
+        seats: a.seats,
+    };
+    let id = trips::add_vehicle(ctx, &req)?;
+    print_id(ctx, a.json, ("vehicle added:", "已添加车辆："), id.0)
 }
 
 pub fn crew(ctx: &Ctx, cmd: CrewCommand) -> Result<ExitCode> {
     let CrewCommand::Add(a) = cmd;
-    let store = ctx.store()?;
-    let id = custody::add_crew(&mut *store.conn()?, &a.staff_no, &a.name, &a.role)?;
-    print_id(ctx, a.json, ("crew member added:", "已添加工作人员："), id)
+    let req = trips::AddCrew {
+        staff_no: a.staff_no.clone(),
+        name: a.name.clone(),
+        role: a.role.clone(),
+    };
+    let id = trips::add_crew(ctx, &req)?;
+    print_id(
+        ctx,
+        a.json,
+        ("crew member added:", "已添加工作人员："),
+        id.0,
+    )
 }
 
 pub fn run(ctx: &Ctx, cmd: TripCommand) -> Result<ExitCode> {
     match cmd {
         TripCommand::Create(a) => create(ctx, &a),
-        TripCommand::Approve(a) => transition(ctx, &a, Move::Approve),
-        TripCommand::Depart(a) => transition(ctx, &a, Move::Depart),
-        TripCommand::Complete(a) => transition(ctx, &a, Move::Complete),
+        TripCommand::Approve(a) => transition(ctx, &a, TripMove::Approve),
+        TripCommand::Depart(a) => transition(ctx, &a, TripMove::Depart),
+        TripCommand::Complete(a) => transition(ctx, &a, TripMove::Complete),
     }
 }
 
 fn create(ctx: &Ctx, a: &CreateArgs) -> Result<ExitCode> {
-    let port = ctx
-        .config
-        .ports
-        .find(&a.port)
-        .with_context(|| format!("{}: {:?}", ctx.t("unknown port", "未知口岸"), a.port))?;
-    let store = ctx.store()?;
-    let port_id = store
-        .ports()?
-        .into_iter()
-        .find(|p| p.code == port.code)
-        .map(|p| p.id)
-        .with_context(|| format!("port {} is not in the database", port.code))?;
-    let plan = PlannedTrip {
-        vehicle_id: a.vehicle,
-        port_id,
-        crew: a.crew.clone(),
+    let req = trips::PlanTrip {
+        vehicle: VehicleId(a.vehicle),
+        crew: a.crew.iter().map(|&c| CrewId(c)).collect(),
         stops: if a.stop.is_empty() {
-            vec![PlannedStop {
-                destination: None,
-                travelers: a.travelers.clone(),
-            }]
+            PlanTrip::one_stop(
+                &a.travelers
+                    .iter()
+                    .map(|&t| TravelerId(t))
+                    .collect::<Vec<_>>(),
+            )
         } else {
             a.stop.clone()
         },
-        depart_at: at(Some(&a.depart_at))?,
-        arrive_by: at(Some(&a.arrive_by))?,
+        port: a.port.clone(),
+        depart_at: parse::time("--depart-at", &a.depart_at)?,
+        arrive_by: parse::time("--arrive-by", &a.arrive_by)?,
     };
-    let r = desk::plan_trip(&mut *store.conn()?, &plan);
+    let r = trips::plan_trip(ctx, &req);
     finish(ctx, a.json, r, |id| {
-        print_id(ctx, a.json, ("trip planned:", "已编排车次："), id)
+        print_id(ctx, a.json, ("trip planned:", "已编排车次："), id.0)
     })
 }
 
-#[derive(Clone, Copy)]
-enum Move {
-    Approve,
-    Depart,
-    Complete,
-}
-
-fn transition(ctx: &Ctx, a: &MoveArgs, m: Move) -> Result<ExitCode> {
-    let when = at(a.at.as_deref())?;
-    let open = Open::new(ctx)?;
-    let mut conn = open.store.conn()?;
-    let mut desk = open.desk(ctx, &mut conn)?;
-    let r = match m {
-        Move::Approve => desk.approve(&mut conn, a.trip, when),
-        Move::Depart => desk.depart(&mut conn, a.trip, when),
-        Move::Complete => desk.complete_trip(&mut conn, a.trip, when),
-    };
+fn transition(ctx: &Ctx, a: &MoveArgs, m: TripMove) -> Result<ExitCode> {
+    let when = at("--at", a.at.as_deref())?;
+    let r = trips::move_trip(ctx, BatchId(a.trip), m, when);
     finish(ctx, a.json, r, |done| {
         if a.json {
-            println!(
-                "{}",
-                json!({"trip": done.trip, "state": done.state, "at": when, "ledger_seqs": done.ledger_seqs})
-            );
+            println!("{}", serde_json::to_string(&done)?);
         } else {
             let state = match m {
-                Move::Approve => ctx.t("approved", "已审批"),
-                Move::Depart => ctx.t("departed", "已发车"),
-                Move::Complete => ctx.t("completed", "已完成"),
+                TripMove::Approve => ctx.t("approved", "已审批"),
+                TripMove::Depart => ctx.t("departed", "已发车"),
+                TripMove::Complete => ctx.t("completed", "已完成"),
             };
             println!(
                 "{} {}: {state} ({}; {} {:?})",

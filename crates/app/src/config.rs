@@ -2,7 +2,7 @@
 //! Without a config file the copies built into the binary apply, so `closedloop` works from
 //! any directory.
 
-use anyhow::{Context, Result};
+use crate::error::{AppError, AppResult as Result};
 use chrono::TimeDelta;
 use closedloop_domain::policy::PolicyBook;
 use closedloop_domain::port::PortDirectory;
@@ -11,8 +11,8 @@ use closedloop_store::DatabaseUrl;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-const BUILTIN_PORTS: &str = include_str!("../config/ports.toml");
-const BUILTIN_POLICY: &str = include_str!("../config/policy.toml");
+const BUILTIN_PORTS: &str = include_str!("../../../config/ports.toml");
+const BUILTIN_POLICY: &str = include_str!("../../../config/policy.toml");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -50,17 +50,16 @@ impl HandoverSettings {
             p.as_ref()
                 .map(|p| {
                     let full = dir.join(p);
-                    std::fs::read_to_string(&full)
-                        .with_context(|| format!("cannot read {}", full.display()))
+                    std::fs::read_to_string(&full).map_err(|e| AppError::io(&full, e))
                 })
                 .transpose()
         };
         let templates = match read(&file.checklists)? {
-            Some(t) => TemplateBook::from_toml(&t)?,
+            Some(t) => TemplateBook::from_toml(&t).map_err(|e| bad("check-lists", e))?,
             None => TemplateBook::builtin(),
         };
         let gates = match read(&file.gates)? {
-            Some(t) => GateBook::from_toml(&t)?,
+            Some(t) => GateBook::from_toml(&t).map_err(|e| bad("gates", e))?,
             None => GateBook::builtin(),
         };
         Ok(HandoverSettings {
@@ -96,10 +95,15 @@ const DEFAULT_ORIGIN: &str = "closedloop.example/ledger";
 impl LedgerSettings {
     fn from_file(file: FileLedger, dir: &Path, data_dir: &Path) -> Result<LedgerSettings> {
         let origin = file.origin.unwrap_or_else(|| DEFAULT_ORIGIN.into());
-        anyhow::ensure!(
+        ensure(
             !origin.is_empty() && !origin.chars().any(|c| c.is_whitespace() || c == '+'),
-            "[ledger] origin {origin:?} must be a name without spaces or `+`, e.g. \"cityname.gov.example/closedloop\""
-        );
+            format!(
+                "[ledger] origin {origin:?} must be a name without spaces or `+`, e.g. \"cityname.gov.example/closedloop\""
+            ),
+            format!(
+                "[ledger] origin {origin:?} 须为不含空格和 `+` 的名称，如 \"cityname.gov.example/closedloop\""
+            ),
+        )?;
         Ok(LedgerSettings {
             origin,
             key_file: match file.key_file {
@@ -143,10 +147,7 @@ impl RoadsSettings {
         let speeds = match &file.speeds {
             Some(p) => {
                 let full = dir.join(p);
-                Some(
-                    std::fs::read_to_string(&full)
-                        .with_context(|| format!("cannot read {}", full.display()))?,
-                )
+                Some(std::fs::read_to_string(&full).map_err(|e| AppError::io(&full, e))?)
             }
             None => None,
         };
@@ -160,20 +161,29 @@ impl RoadsSettings {
             osrm_profile: file.osrm_profile.unwrap_or_else(|| "driving".into()),
         };
         if let Some(url) = &s.osrm {
-            anyhow::ensure!(
+            ensure(
                 url.starts_with("http://") || url.starts_with("https://"),
-                "[roads] osrm must be an http:// URL such as http://127.0.0.1:5000, not {url:?}"
-            );
+                format!(
+                    "[roads] osrm must be an http:// URL such as http://127.0.0.1:5000, not {url:?}"
+                ),
+                format!("[roads] osrm 须为 http:// 地址，如 http://127.0.0.1:5000，而非 {url:?}"),
+            )?;
         }
-        anyhow::ensure!(s.max_snap_m > 0.0, "[roads] max_snap_m must be positive");
-        anyhow::ensure!(
+        ensure(
+            s.max_snap_m > 0.0,
+            "[roads] max_snap_m must be positive",
+            "[roads] max_snap_m 须为正数",
+        )?;
+        ensure(
             s.detour_factor >= 1.0,
-            "[roads] detour_factor must be at least 1.0"
-        );
-        anyhow::ensure!(
+            "[roads] detour_factor must be at least 1.0",
+            "[roads] detour_factor 不得小于 1.0",
+        )?;
+        ensure(
             s.straight_line_kmh > 0.0,
-            "[roads] straight_line_kmh must be positive"
-        );
+            "[roads] straight_line_kmh must be positive",
+            "[roads] straight_line_kmh 须为正数",
+        )?;
         Ok(s)
     }
 }
@@ -211,41 +221,41 @@ impl Config {
                 )?,
                 data_dir,
                 database_url: None,
-                ports: PortDirectory::from_toml(BUILTIN_PORTS).context("built-in ports")?,
-                policy: PolicyBook::from_toml(BUILTIN_POLICY).context("built-in policy")?,
+                ports: PortDirectory::from_toml(BUILTIN_PORTS)
+                    .map_err(|e| bad("built-in ports", e))?,
+                policy: PolicyBook::from_toml(BUILTIN_POLICY)
+                    .map_err(|e| bad("built-in policy", e))?,
                 default_country_code: "86".into(),
                 roads: RoadsSettings::from_file(FileRoads::default(), Path::new("."))?,
                 handover: HandoverSettings::from_file(FileHandover::default(), Path::new("."))?,
                 source: "built-in defaults".into(),
             });
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
-        let file: FileConfig = toml::from_str(&text)
-            .with_context(|| format!("configuration file {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| AppError::io(&path, e))?;
+        let named = path.display().to_string();
+        let file: FileConfig = toml::from_str(&text).map_err(|e| bad(&named, e))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         let read = |p: Option<PathBuf>, builtin: &'static str| -> Result<String> {
             match p {
                 Some(p) => {
                     let full = dir.join(&p);
-                    std::fs::read_to_string(&full)
-                        .with_context(|| format!("cannot read {}", full.display()))
+                    std::fs::read_to_string(&full).map_err(|e| AppError::io(&full, e))
                 }
                 None => Ok(builtin.to_string()),
             }
         };
         let ports = PortDirectory::from_toml(&read(file.ports.clone(), BUILTIN_PORTS)?)
-            .with_context(|| format!("ports file named in {}", path.display()))?;
+            .map_err(|e| bad(&format!("ports file named in {named}"), e))?;
         let policy = PolicyBook::from_toml(&read(file.policy.clone(), BUILTIN_POLICY)?)
-            .with_context(|| format!("policy file named in {}", path.display()))?;
+            .map_err(|e| bad(&format!("policy file named in {named}"), e))?;
         let code = file.default_country_code.unwrap_or_else(|| "86".into());
-        anyhow::ensure!(
+        ensure(
             (1..=3).contains(&code.len())
                 && code.chars().all(|c| c.is_ascii_digit())
                 && !code.starts_with('0'),
-            "{}: default_country_code {code:?} must be a calling code such as \"86\"",
-            path.display()
-        );
+            format!("{named}: default_country_code {code:?} must be a calling code such as \"86\""),
+            format!("{named}：default_country_code {code:?} 须为国际区号，如 \"86\""),
+        )?;
         let data_dir = dir.join(file.data_dir.unwrap_or_else(|| PathBuf::from("../data")));
         Ok(Config {
             ledger: LedgerSettings::from_file(file.ledger.unwrap_or_default(), dir, &data_dir)?,
@@ -255,8 +265,7 @@ impl Config {
             policy,
             default_country_code: code,
             roads: RoadsSettings::from_file(file.roads.unwrap_or_default(), dir)?,
-            handover: HandoverSettings::from_file(file.handover.unwrap_or_default(), dir)
-                .with_context(|| format!("[handover] of {}", path.display()))?,
+            handover: HandoverSettings::from_file(file.handover.unwrap_or_default(), dir)?,
             source: path.display().to_string(),
         })
     }
@@ -269,6 +278,19 @@ impl Config {
             None => self.data_dir.join("closedloop.db").display().to_string(),
         };
         Ok(DatabaseUrl::parse(&raw)?)
+    }
+}
+
+/// A configuration file (or part) that does not parse.
+fn bad(what: &str, e: impl std::fmt::Display) -> AppError {
+    AppError::config(format!("{what}: {e}"), format!("{what}：配置有误（{e}）"))
+}
+
+fn ensure(ok: bool, en: impl Into<String>, zh: impl Into<String>) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::config(en, zh))
     }
 }
 

@@ -3,7 +3,7 @@
 //! comments. Created with mode 0600; its contents are never printed, not even when malformed.
 
 use crate::config::LedgerSettings;
-use anyhow::{Context, Result, bail};
+use crate::error::{AppError, AppResult as Result, Fault};
 use closedloop_ledger::{HeadSigner, Pepper};
 use closedloop_store::custody;
 use std::io::Write;
@@ -27,7 +27,7 @@ impl LedgerKeys {
     pub fn generate(origin: &str) -> Result<LedgerKeys> {
         let (seed, pepper) = (random32()?, random32()?);
         Ok(LedgerKeys {
-            signer: HeadSigner::new(origin, seed)?,
+            signer: signer(origin, seed)?,
             pepper: Pepper::from_bytes(pepper),
         })
     }
@@ -35,7 +35,13 @@ impl LedgerKeys {
 
 fn random32() -> Result<[u8; 32]> {
     let mut b = [0u8; 32];
-    getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    getrandom::fill(&mut b).map_err(|e| {
+        AppError::Keys(Fault::new(
+            "no_randomness",
+            format!("no system randomness: {e}"),
+            format!("无法取得系统随机数：{e}"),
+        ))
+    })?;
     Ok(b)
 }
 
@@ -48,7 +54,7 @@ pub fn read(settings: &LedgerSettings) -> Result<Option<LedgerKeys>> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => return Err(AppError::io(path, e)),
     };
     warn_if_readable_by_others(path);
     let lines: Vec<&str> = text
@@ -57,27 +63,48 @@ pub fn read(settings: &LedgerSettings) -> Result<Option<LedgerKeys>> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .collect();
     let [seed, pepper] = lines[..] else {
-        bail!(
-            "{}: expected 2 lines of 64 hex digits (signing seed, pepper), found {}",
-            path.display(),
-            lines.len()
-        );
+        return Err(malformed(
+            path,
+            format!(
+                "expected 2 lines of 64 hex digits (signing seed, pepper), found {}",
+                lines.len()
+            ),
+            format!(
+                "应为 2 行 64 位十六进制数（签名种子、pepper），实为 {} 行",
+                lines.len()
+            ),
+        ));
     };
+    // The secrets' own errors never quote them.
     let signer = HeadSigner::from_config(&settings.origin, seed)
-        .with_context(|| format!("{}, line 1", path.display()))?;
-    let pepper =
-        Pepper::from_config(pepper).with_context(|| format!("{}, line 2", path.display()))?;
+        .map_err(|e| malformed(path, format!("line 1: {e}"), format!("第 1 行：{e}")))?;
+    let pepper = Pepper::from_config(pepper)
+        .map_err(|e| malformed(path, format!("line 2: {e}"), format!("第 2 行：{e}")))?;
     Ok(Some(LedgerKeys { signer, pepper }))
 }
 
-/// The keys, or an error saying how to create them.
+fn malformed(path: &Path, en: String, zh: String) -> AppError {
+    let p = path.display();
+    AppError::Keys(Fault::new(
+        "ledger_key_invalid",
+        format!("{p}, {en}"),
+        format!("{p}，{zh}"),
+    ))
+}
+
+/// The keys, or `ledger_key_missing` naming the file (the adapter says how to create it).
 pub fn require(settings: &LedgerSettings) -> Result<LedgerKeys> {
-    read(settings)?.with_context(|| {
-        format!(
-            "no ledger key file at {}: run `closedloop ledger init` (or restore the file from its backup)",
-            settings.key_file.display()
-        )
-    })
+    read(settings)?.ok_or_else(|| missing(settings))
+}
+
+/// `ledger_key_missing`, naming the file.
+pub fn missing(settings: &LedgerSettings) -> AppError {
+    let p = settings.key_file.display();
+    AppError::Keys(Fault::new(
+        "ledger_key_missing",
+        format!("no ledger key file at {p} (create it, or restore the file from its backup)"),
+        format!("{p} 处没有账本密钥文件（请创建，或从备份恢复）"),
+    ))
 }
 
 /// Creates the key file; `Ok(None)` if one already exists (it is never replaced: a new key
@@ -88,7 +115,7 @@ pub fn create(settings: &LedgerSettings) -> Result<Option<LedgerKeys>> {
         return Ok(None);
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|e| AppError::io(dir, e))?;
     }
     let (seed, pepper) = (random32()?, random32()?);
     let text = format!("{HEADER}{}\n{}\n", hex::encode(seed), hex::encode(pepper));
@@ -96,35 +123,42 @@ pub fn create(settings: &LedgerSettings) -> Result<Option<LedgerKeys>> {
     // sees half a file, and of two concurrent creators exactly one wins (link fails if the name
     // exists) and the other reads the winner's keys.
     let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    let mut f = open_private(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-    f.write_all(text.as_bytes())?;
-    f.sync_all()?;
+    let io = |e| AppError::io(&tmp, e);
+    let mut f = open_private(&tmp).map_err(io)?;
+    f.write_all(text.as_bytes()).map_err(io)?;
+    f.sync_all().map_err(io)?;
     drop(f);
     let linked = std::fs::hard_link(&tmp, path);
     let _ = std::fs::remove_file(&tmp);
     match linked {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(None),
-        Err(e) => return Err(e).with_context(|| format!("cannot create {}", path.display())),
+        Err(e) => return Err(AppError::io(path, e)),
     }
     Ok(Some(LedgerKeys {
-        signer: HeadSigner::new(&settings.origin, seed)?,
+        signer: signer(&settings.origin, seed)?,
         pepper: Pepper::from_bytes(pepper),
     }))
 }
 
-/// The keys, creating the file (with a notice on stderr) if it is missing.
-pub fn open_or_create(settings: &LedgerSettings, notice: &str) -> Result<LedgerKeys> {
+/// The keys, and whether this call created the file (the adapter tells the operator once).
+pub fn open_or_create(settings: &LedgerSettings) -> Result<(LedgerKeys, bool)> {
     if let Some(k) = read(settings)? {
-        return Ok(k);
+        return Ok((k, false));
     }
     match create(settings)? {
-        Some(k) => {
-            eprintln!("{notice} {}", settings.key_file.display());
-            Ok(k)
-        }
-        None => require(settings),
+        Some(k) => Ok((k, true)),
+        None => Ok((require(settings)?, false)),
     }
+}
+
+fn signer(origin: &str, seed: [u8; 32]) -> Result<HeadSigner> {
+    HeadSigner::new(origin, seed).map_err(|e| {
+        AppError::config(
+            format!("[ledger] origin {origin:?}: {e}"),
+            format!("[ledger] origin {origin:?}：{e}"),
+        )
+    })
 }
 
 #[cfg(unix)]
@@ -199,7 +233,7 @@ mod tests {
         let s = settings(dir.path());
         std::fs::create_dir_all(s.key_file.parent().unwrap()).unwrap();
         std::fs::write(&s.key_file, "secretsecret\nmoresecret\n").unwrap();
-        let err = format!("{:#}", read(&s).err().expect("refused"));
+        let err = read(&s).err().expect("refused").to_string();
         assert!(err.contains("line 1") && !err.contains("secret"), "{err}");
     }
 }

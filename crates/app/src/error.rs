@@ -1,0 +1,202 @@
+//! What a use case refuses or fails with: a stable code (it becomes the web API's problem
+//! type), the field or row at fault when there is one, and text in English and zh-CN. Advice
+//! about commands belongs to the adapters, not here.
+
+use closedloop_domain::Lang;
+use closedloop_store::StoreError;
+use closedloop_store::desk::DeskError;
+use std::path::Path;
+
+/// A failure described for people: code, the field at fault, both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    pub code: &'static str,
+    pub field: Option<String>,
+    pub en: String,
+    pub zh: String,
+}
+
+impl Fault {
+    pub fn new(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> Fault {
+        Fault {
+            code,
+            field: None,
+            en: en.into(),
+            zh: zh.into(),
+        }
+    }
+
+    pub fn at(mut self, field: impl Into<String>) -> Fault {
+        self.field = Some(field.into());
+        self
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request itself is wrong (a field, a file's contents): nothing was changed.
+    #[error("{}", .0.en)]
+    Invalid(Fault),
+    /// The configuration or a file it names is unusable.
+    #[error("{}", .0.en)]
+    Config(Fault),
+    /// The ledger's key file is missing or malformed.
+    #[error("{}", .0.en)]
+    Keys(Fault),
+    /// Something the request names does not exist, or there is nothing to act on.
+    #[error("{}", .0.en)]
+    NotFound(Fault),
+    /// A file could not be read or written.
+    #[error("{}: {source}", path)]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> AppError {
+        AppError::Invalid(Fault::new(code, en, zh))
+    }
+
+    pub fn config(en: impl Into<String>, zh: impl Into<String>) -> AppError {
+        AppError::Config(Fault::new("config_invalid", en, zh))
+    }
+
+    pub fn not_found(code: &'static str, en: impl Into<String>, zh: impl Into<String>) -> AppError {
+        AppError::NotFound(Fault::new(code, en, zh))
+    }
+
+    pub fn io(path: &Path, source: std::io::Error) -> AppError {
+        AppError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+
+    /// The same failure, naming the field at fault.
+    pub fn with_field(mut self, field: &str) -> AppError {
+        if let AppError::Invalid(f)
+        | AppError::Config(f)
+        | AppError::Keys(f)
+        | AppError::NotFound(f) = &mut self
+        {
+            f.field = Some(field.to_string());
+        }
+        self
+    }
+
+    /// The stable code: snake_case, never reworded once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Invalid(f)
+            | AppError::Config(f)
+            | AppError::Keys(f)
+            | AppError::NotFound(f) => f.code,
+            AppError::Io { .. } => "io",
+            AppError::Store(e) => store_code(e),
+        }
+    }
+
+    /// The field or row at fault, when one is.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid(f)
+            | AppError::Config(f)
+            | AppError::Keys(f)
+            | AppError::NotFound(f) => f.field.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// The desk's refusal, when that is what this is.
+    pub fn desk(&self) -> Option<&DeskError> {
+        match self {
+            AppError::Store(e) => e.desk(),
+            _ => None,
+        }
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AppError::Invalid(f)
+            | AppError::Config(f)
+            | AppError::Keys(f)
+            | AppError::NotFound(f) => lang.pick(&f.en, &f.zh).to_string(),
+            AppError::Io { path, source } => match lang {
+                Lang::En => format!("{path}: {source}"),
+                Lang::ZhCn => format!("{path}：无法读写（{source}）"),
+            },
+            AppError::Store(e) => match e.desk() {
+                Some(d) => d.message(lang),
+                None => match lang {
+                    Lang::En => e.to_string(),
+                    Lang::ZhCn => format!("数据库错误：{e}"),
+                },
+            },
+        }
+    }
+}
+
+impl From<DeskError> for AppError {
+    fn from(e: DeskError) -> AppError {
+        AppError::Store(e.into())
+    }
+}
+
+/// The store's own code when it has one; the kind of failure otherwise.
+fn store_code(e: &StoreError) -> &'static str {
+    match e {
+        StoreError::BadUrl { .. } => "database_url_invalid",
+        StoreError::Connect { .. } | StoreError::Pool(_) | StoreError::DataDir { .. } => {
+            "database_unavailable"
+        }
+        StoreError::Migration(_) => "database_migration_failed",
+        StoreError::UnknownPort(_) => "unknown_port",
+        StoreError::Conflicts(_) => "import_conflicts",
+        StoreError::UnknownRole(_) => "unknown_role",
+        StoreError::Desk(d) => desk_code(d),
+        StoreError::LedgerState(_)
+        | StoreError::LedgerHead { .. }
+        | StoreError::LedgerGap { .. }
+        | StoreError::Corrupt(_) => "stored_data_damaged",
+        StoreError::LedgerEntry(_) | StoreError::EmptyAppend => "ledger_entry_refused",
+        StoreError::Query(_) => "database_error",
+    }
+}
+
+fn desk_code(d: &DeskError) -> &'static str {
+    match d {
+        DeskError::GateRefused(_) => "gate_refused",
+        DeskError::HandoverRefused { .. } => "handover_refused",
+        DeskError::Custody(_) => "custody_refused",
+        DeskError::NotFound { .. } => "not_found",
+        DeskError::TripState { .. } => "trip_state",
+        DeskError::NoTemplate { .. } => "no_template_in_force",
+        DeskError::Instance(_) | DeskError::BadAnswers(_) => "checklist_answers_invalid",
+        DeskError::Incident(_) => "incident_refused",
+        DeskError::NotOnTrip { .. } => "traveler_not_on_trip",
+        DeskError::NotTripCrew { .. } => "not_trip_crew",
+        DeskError::WrongStop { .. } | DeskError::NoSuchStop { .. } => "wrong_stop",
+        DeskError::NeedsReceivingTrip => "receiving_trip_needed",
+        DeskError::AlreadyConfirmed { .. } => "handover_already_confirmed",
+        DeskError::OpenLoops { .. } => "open_loops",
+        DeskError::BadPlan(_) => "trip_plan_invalid",
+        DeskError::BadPosition(_) => "position_invalid",
+        DeskError::EmptyDescription => "description_empty",
+    }
+}
+
+impl From<closedloop_domain::DomainError> for AppError {
+    fn from(e: closedloop_domain::DomainError) -> AppError {
+        AppError::Invalid(Fault::new(
+            "invalid_value",
+            e.message(Lang::En),
+            e.message(Lang::ZhCn),
+        ))
+    }
+}

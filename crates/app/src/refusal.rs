@@ -1,0 +1,36 @@
+//! A desk refusal as the phones and scripts read it: what was refused, every reason in the
+//! reader's language, and the facts recorded all the same (the gate decision, the incident of
+//! a head-count mismatch).
+
+use closedloop_domain::Lang;
+use closedloop_store::desk::DeskError;
+use serde_json::{Value, json};
+
+/// `{"refused": "gate" | "handover" | "custody" | "request", …, "message"}`.
+pub fn refusal_json(d: &DeskError, lang: Lang) -> Value {
+    let message = d.message(lang);
+    match d {
+        DeskError::GateRefused(r) => json!({
+            "refused": "gate",
+            "trip": r.batch,
+            "transition": r.transition,
+            "missing": r.missing,
+            "messages": r.missing.iter().map(|m| m.message(lang)).collect::<Vec<_>>(),
+            "message": message,
+        }),
+        DeskError::HandoverRefused { refusal, incident } => json!({
+            "refused": "handover",
+            "handover": refusal.handover,
+            "reasons": refusal.reasons,
+            "messages": refusal.reasons.iter().map(|r| r.message(lang)).collect::<Vec<_>>(),
+            "incident": incident,
+            "message": message,
+        }),
+        DeskError::Custody(c) => json!({
+            "refused": "custody",
+            "problems": c.problems,
+            "message": message,
+        }),
+        _ => json!({"refused": "request", "message": message}),
+    }
+}

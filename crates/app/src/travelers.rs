@@ -1,0 +1,34 @@
+//! Travelers as stored, masked by the policy for whoever reads them, and the counts.
+
+use crate::context::App;
+use crate::error::{AppError, AppResult};
+use crate::mask::Viewer;
+use closedloop_domain::arrival::TransportNumber;
+use closedloop_store::query::{Stats, TravelerRecord};
+
+/// The travelers of one arrival (flight or train number), or all.
+#[derive(Debug, Clone, Default)]
+pub struct ListTravelers {
+    pub arrival: Option<String>,
+    pub viewer: Viewer,
+}
+
+/// Stored travelers in arrival order, each masked for `req.viewer`.
+pub fn list_travelers(app: &App, req: &ListTravelers) -> AppResult<Vec<TravelerRecord>> {
+    let transport = req
+        .arrival
+        .as_deref()
+        .map(TransportNumber::parse)
+        .transpose()
+        .map_err(|e| AppError::from(e).with_field("arrival"))?;
+    let mut records = app
+        .store()?
+        .travelers(transport.as_ref().map(|t| t.as_str()))?;
+    records.iter_mut().for_each(|r| req.viewer.traveler(r));
+    Ok(records)
+}
+
+/// `{"travelers", "arrivals", "by_destination", "by_health"}`.
+pub fn stats(app: &App) -> AppResult<Stats> {
+    Ok(app.store()?.stats()?)
+}

@@ -1,0 +1,53 @@
+//! How the command line fails: an application error in the desk's language with the command
+//! to run next where there is one (advice about commands lives here, not in the libraries),
+//! and a closed pipe (`closedloop travelers list | head`) ends the program quietly, like `ls`.
+
+use closedloop_app::AppError;
+use closedloop_domain::Lang;
+use std::process::ExitCode;
+
+/// Prints `e` on stderr and returns exit code 1.
+pub fn report(e: &anyhow::Error, lang: Lang) -> ExitCode {
+    if let Some(app) = e.downcast_ref::<AppError>() {
+        eprintln!("{}: {}", lang.pick("error", "错误"), app.message(lang));
+        if let Some(advice) = advice(app.code(), lang) {
+            eprintln!("{advice}");
+        }
+    } else {
+        eprintln!("{}: {e:#}", lang.pick("error", "错误"));
+    }
+    ExitCode::FAILURE
+}
+
+/// The command that helps after an error with this code.
+pub fn advice(code: &str, lang: Lang) -> Option<&'static str> {
+    Some(match code {
+        "ledger_key_missing" => lang.pick(
+            "run `closedloop ledger init`, or restore the key file from its backup",
+            "请运行 `closedloop ledger init`，或从备份恢复密钥文件",
+        ),
+        "stored_data_damaged" => lang.pick(
+            "run `closedloop ledger verify`: it names what was edited",
+            "请运行 `closedloop ledger verify`：它会指出被改动的记录",
+        ),
+        "unknown_port" => lang.pick(
+            "ports are configured in config/ports.toml",
+            "口岸在 config/ports.toml 中配置",
+        ),
+        "unsupported_by_model" => lang.pick(
+            "give an extract with --osm FILE (or [roads] osm in the configuration)",
+            "请用 --osm FILE 指定路网数据（或在配置的 [roads] osm 中设置）",
+        ),
+        _ => return None,
+    })
+}
+
+/// Writing to a closed pipe ends the process silently (the default disposition of SIGPIPE,
+/// which Rust's runtime ignores, turning every later `println!` into a panic).
+pub fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
