@@ -2,6 +2,8 @@
 //! parse arguments, call a use case and print its answer; [`fail`] turns errors into messages
 //! and exit codes.
 
+#[cfg(feature = "bench")]
+mod bench;
 mod commands;
 mod fail;
 mod output;

@@ -93,6 +93,7 @@ fn print_summary(ctx: &Ctx, s: &ImportSummary, ok: bool) {
 }
 
 /// For `bench` and `demo`: import without printing.
+#[cfg(any(feature = "bench", feature = "demo"))]
 pub fn import_quiet(
     ctx: &Ctx,
     store: &Store,

@@ -1,19 +1,14 @@
 //! The command line: one sub-module per command.
 
-mod bench;
-mod bench_ledger;
-mod bench_plan;
-mod bench_roads;
-mod bench_trace;
-mod bench_vrptw;
-mod bench_vrptw_peers;
 mod checklist;
 mod db;
+#[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "demo")]
 mod demo_routes;
 mod desk;
 mod handover;
-mod import;
+pub(crate) mod import;
 mod incident;
 mod ledger;
 mod loops;
@@ -104,9 +99,11 @@ pub enum Command {
     /// The record: batches, person-trips, incidents, staff infections, per day and in total.
     Record(loops::RecordArgs),
     /// Benchmarks that print a table.
+    #[cfg(feature = "bench")]
     #[command(subcommand)]
-    Bench(bench::BenchCommand),
+    Bench(crate::bench::BenchCommand),
     /// Demonstration: import the sample manifests into a fresh database and show the result.
+    #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
 }
 
@@ -185,7 +182,9 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Incident(c) => incident::run(ctx, c),
         Command::Loops(a) => loops::loops(ctx, &a),
         Command::Record(a) => loops::record(ctx, &a),
-        Command::Bench(c) => bench::run(ctx, c),
+        #[cfg(feature = "bench")]
+        Command::Bench(c) => crate::bench::run(ctx, c),
+        #[cfg(feature = "demo")]
         Command::Demo(a) => demo::run(ctx, &a),
     }
 }

@@ -30,6 +30,7 @@ pub mod entry;
 pub mod head;
 pub mod keys;
 pub mod merkle;
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
 pub use append::{Appended, Appender, GENESIS_PREV};

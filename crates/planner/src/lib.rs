@@ -12,6 +12,7 @@
 pub mod check;
 pub mod error;
 pub mod formats;
+#[cfg(feature = "generate")]
 pub mod generate;
 mod hgs;
 pub mod problem;

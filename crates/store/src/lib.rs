@@ -29,6 +29,7 @@ pub mod models;
 pub mod purge;
 pub mod query;
 pub mod schema;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
 

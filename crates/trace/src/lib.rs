@@ -14,6 +14,7 @@
 //! - [`error`]: what can go wrong, naming the id.
 
 pub mod error;
+#[cfg(feature = "generate")]
 pub mod generate;
 pub mod model;
 pub mod record;

@@ -1,7 +1,7 @@
 //! `closedloop bench roads`: load, preprocessing, single routes and matrices on the shipped
 //! extract, with networkx's Dijkstra over the exported graph run in the same run as the peer.
 
-use super::Ctx;
+use crate::commands::Ctx;
 use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -9,7 +9,7 @@ use closedloop_app::roads::{export, open_network, speeds};
 use closedloop_roads::NodeId;
 use closedloop_roads::model::{RoadNetwork, preprocessed_path};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -24,10 +24,11 @@ pub struct BenchRoadsArgs {
     /// Single route queries to average.
     #[arg(long, default_value_t = 1000)]
     pub routes: usize,
-    /// The peer runner (networkx Dijkstra over `roads export`), run on the largest matrix.
-    #[arg(long, default_value = "../shared/bench/roads_networkx.py")]
-    pub peer: PathBuf,
-    /// Python with networkx installed (e.g. a virtual environment's). Skip the peer with "none".
+    /// The peer runner (`roads_networkx.py` of the shared bench folder: networkx Dijkstra over
+    /// `roads export`), run on the largest matrix. Without it, no peer runs.
+    #[arg(long, value_name = "FILE")]
+    pub peer: Option<PathBuf>,
+    /// Python with networkx installed (e.g. a virtual environment's).
     #[arg(long, default_value = "python3")]
     pub python: String,
     /// Seed for the random points.
@@ -117,8 +118,8 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
             largest = Some((nodes, m, secs));
         }
     }
-    if let (Some((nodes, matrix, secs)), false) = (&largest, args.python == "none") {
-        match peer(args, &net, nodes) {
+    if let (Some((nodes, matrix, secs)), Some(script)) = (&largest, &args.peer) {
+        match peer(args, script, &net, nodes) {
             Ok((peer_secs, peer_cells, line)) => {
                 let (mut dt, mut dl, mut mismatch, mut over) = (0f64, 0f64, 0usize, 0usize);
                 for (i, peer) in peer_cells.iter().enumerate() {
@@ -173,10 +174,11 @@ type PeerCells = Vec<Option<(f64, f64)>>;
 /// Runs the peer on the exported graph; returns its matrix time (as it reports it) and values.
 fn peer(
     args: &BenchRoadsArgs,
+    script: &Path,
     net: &RoadNetwork,
     nodes: &[NodeId],
 ) -> Result<(f64, PeerCells, String)> {
-    anyhow::ensure!(args.peer.exists(), "{} not found", args.peer.display());
+    anyhow::ensure!(script.exists(), "{} not found", script.display());
     let dir = tempfile::tempdir()?;
     let (edges, nodes_csv, points, out) = (
         dir.path().join("edges.csv"),
@@ -191,7 +193,7 @@ fn peer(
         writeln!(w, "{u}")?;
     }
     let output = Command::new(&args.python)
-        .arg(&args.peer)
+        .arg(script)
         .args([&edges, &points, &out])
         .output()
         .with_context(|| format!("cannot run {}", args.python))?;

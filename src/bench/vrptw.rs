@@ -3,8 +3,8 @@
 //! peers (PyVRP, VROOM, OR-Tools through `vrptw_peers.py`, and vrp-cli) in the same run, their
 //! distances recomputed here from their routes.
 
-use super::Ctx;
-use super::bench_vrptw_peers as peers;
+use super::vrptw_peers as peers;
+use crate::commands::Ctx;
 use crate::output::{progress_bar, table};
 use anyhow::{Context, Result, ensure};
 use clap::Args;
@@ -48,12 +48,9 @@ pub struct BenchVrptwArgs {
     /// Python with the peers installed (pip install pyvrp pyvroom ortools).
     #[arg(long, default_value = "python3")]
     pub python: String,
-    #[arg(
-        long,
-        default_value = "../shared/bench/vrptw_peers.py",
-        value_name = "FILE"
-    )]
-    pub peer_script: PathBuf,
+    /// The peers' runner (`vrptw_peers.py` of the shared bench folder); needed with --peers.
+    #[arg(long, value_name = "FILE")]
+    pub peer_script: Option<PathBuf>,
     /// Also run vrp-cli (cargo install vrp-cli) on every instance.
     #[arg(long, value_name = "PATH")]
     pub vrp_cli: Option<PathBuf>,
@@ -322,7 +319,7 @@ pub(super) mod tests {
     use super::*;
 
     /// A result row with only what the comparisons look at.
-    pub(in crate::commands) fn row(
+    pub(in crate::bench) fn row(
         instance: &str,
         distance: Option<f64>,
         bks: Option<f64>,
@@ -365,13 +362,9 @@ pub(super) mod tests {
 
     #[test]
     fn runs_checks_and_writes_the_csv_and_plans() {
-        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/vrptw/solomon");
+        let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/planner/data/vrptw/solomon");
         let fixture =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/planner/tests/fixtures/C101.sol");
-        if !data.exists() {
-            eprintln!("skipped: {} not found", data.display());
-            return;
-        }
         let out = tempfile::tempdir().unwrap();
         let args = BenchVrptwArgs {
             instances: data,
@@ -384,13 +377,12 @@ pub(super) mod tests {
             only: vec!["C101".into()],
             peers: None,
             python: "python3".into(),
-            peer_script: PathBuf::from("none"),
+            peer_script: None,
             vrp_cli: None,
         };
         let ctx = Ctx {
-            config: crate::config::Config::load(None).unwrap(),
+            app: closedloop_app::App::load(None, None).unwrap(),
             lang: closedloop_domain::Lang::En,
-            database_url: None,
         };
         // The literature's plan stands in for the planner.
         let known = |p: &Problem, _: &SolveOptions| sol::read(&fixture, p).unwrap().solution;

@@ -4,7 +4,7 @@
 //! plan that serves everyone within every rule, and the plan at the limit as the independent
 //! checker sees it.
 
-use super::Ctx;
+use crate::commands::Ctx;
 use crate::output::table;
 use anyhow::{Result, ensure};
 use clap::Args;

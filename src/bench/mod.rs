@@ -1,8 +1,18 @@
-//! `closedloop bench import`: a generated manifest into a fresh embedded SQLite, timed against
-//! the `sqlite3` shell's `.import` of the same CSV into one table, in the same run.
+//! `closedloop bench …`: benchmarks of the paths users take, each printing a table, with the
+//! peers side by side where there are peers (built with the `bench` feature; not in the
+//! shipped core). `bench import` (here): a generated manifest into a fresh embedded SQLite,
+//! timed against the `sqlite3` shell's `.import` of the same CSV into one table, in the same
+//! run.
 
-use super::Ctx;
-use super::import::import_quiet;
+mod ledger;
+mod plan;
+mod roads;
+mod trace;
+mod vrptw;
+mod vrptw_peers;
+
+use crate::commands::Ctx;
+use crate::commands::import::import_quiet;
 use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -17,17 +27,17 @@ pub enum BenchCommand {
     /// Import a generated CSV manifest into a fresh SQLite database; compare with sqlite3 .import.
     Import(BenchImportArgs),
     /// Road network: load, preprocessing, single routes, matrices; networkx side by side.
-    Roads(super::bench_roads::BenchRoadsArgs),
+    Roads(roads::BenchRoadsArgs),
     /// Custody ledger: hand-overs recorded in durable batches into a fresh SQLite, then verify.
-    Ledger(super::bench_ledger::BenchLedgerArgs),
+    Ledger(ledger::BenchLedgerArgs),
     /// Contact tracing over a generated year: graph build time, mean and worst query time.
-    Trace(super::bench_trace::BenchTraceArgs),
+    Trace(trace::BenchTraceArgs),
     /// Route planning on the Solomon / Gehring–Homberger VRPTW sets: gaps to best-known
     /// distances, every plan checked; peers side by side with --peers and --vrp-cli.
-    Vrptw(super::bench_vrptw::BenchVrptwArgs),
+    Vrptw(vrptw::BenchVrptwArgs),
     /// Generated arrival days (300 travelers, cohorts, skills, ride limits, multi-trip):
     /// time to the first plan within every rule, and the plan at the time limit.
-    Plan(super::bench_plan::BenchPlanArgs),
+    Plan(plan::BenchPlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -49,11 +59,11 @@ pub struct BenchImportArgs {
 pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
     let args = match cmd {
         BenchCommand::Import(a) => a,
-        BenchCommand::Roads(a) => return super::bench_roads::run(ctx, &a),
-        BenchCommand::Ledger(a) => return super::bench_ledger::run(ctx, &a),
-        BenchCommand::Trace(a) => return super::bench_trace::run(ctx, &a),
-        BenchCommand::Vrptw(a) => return super::bench_vrptw::run(ctx, &a),
-        BenchCommand::Plan(a) => return super::bench_plan::run(ctx, &a),
+        BenchCommand::Roads(a) => return roads::run(ctx, &a),
+        BenchCommand::Ledger(a) => return ledger::run(ctx, &a),
+        BenchCommand::Trace(a) => return trace::run(ctx, &a),
+        BenchCommand::Vrptw(a) => return vrptw::run(ctx, &a),
+        BenchCommand::Plan(a) => return plan::run(ctx, &a),
     };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");

@@ -2,7 +2,7 @@
 //! trips, 500 vehicles, 1,500 crew): build time of the custody graph, then the mean and the
 //! worst of 100 trace queries, half travelers, half crew with a test date.
 
-use super::Ctx;
+use crate::commands::Ctx;
 use crate::output::table;
 use anyhow::Result;
 use clap::Args;

@@ -3,9 +3,9 @@
 //! head and the appender state, one durable transaction per batch — into a fresh embedded
 //! SQLite database; then `ledger verify` of the result.
 
-use super::Ctx;
-use super::bench::generate_manifest;
-use super::import::import_quiet;
+use super::generate_manifest;
+use crate::commands::Ctx;
+use crate::commands::import::import_quiet;
 use crate::output::table;
 use anyhow::{Result, bail, ensure};
 use chrono::{Duration, NaiveDate};
