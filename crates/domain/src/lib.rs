@@ -15,6 +15,7 @@
 //! - [`country`]: ISO 3166-1 countries by code or by Chinese / English name;
 //! - [`manifest`]: a validated manifest row;
 //! - [`lang`]: the two languages every user-facing text exists in;
+//! - [`hash`]: SplitMix64 and FNV-1a, bit-exact for seeds and persisted fingerprints;
 //! - [`error`]: typed validation errors.
 
 #[macro_use]
@@ -34,6 +35,7 @@ pub mod destination;
 pub mod error;
 pub mod fleet;
 pub mod geo;
+pub mod hash;
 pub mod ids;
 pub mod lang;
 pub mod manifest;

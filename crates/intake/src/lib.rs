@@ -22,4 +22,4 @@ mod row;
 pub mod source;
 
 pub use manifest::{IntakeError, IntakeOptions, Manifest, read_manifest};
-pub use problem::{Problem, RowError};
+pub use problem::{Problem, RowError, summarize};

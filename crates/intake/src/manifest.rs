@@ -86,8 +86,6 @@ pub enum IntakeError {
         first: String,
         second: String,
     },
-    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
-    SheetValues(Vec<RowError>),
 }
 
 impl IntakeError {
@@ -122,11 +120,6 @@ impl IntakeError {
                     "{file}，工作表“{sheet}”：“{first}”与“{second}”两列都表示 {field}；请保留一列"
                 )
             }
-            (_, IntakeError::SheetValues(errors)) => errors
-                .iter()
-                .map(|e| e.message(lang))
-                .collect::<Vec<_>>()
-                .join("\n"),
             _ => self.to_string(),
         }
     }
@@ -210,7 +203,8 @@ pub fn parse_grids_in_chunks(
             m.header = layout.header.clone();
         }
         let sheet = (grids.len() > 1).then(|| grid.name.clone());
-        let ctx = SheetContext::new(&layout, sheet, opts)?;
+        let ctx = SheetContext::new(&layout, sheet, opts);
+        let rejected_before = m.rejected.len();
         let start = layout.header_index.map_or(0, |i| i + 1);
         let rows: Vec<&Row> = grid.rows[start..]
             .iter()
@@ -266,6 +260,24 @@ pub fn parse_grids_in_chunks(
             }
             chunk.doomed = !m.rejected.is_empty();
             sink(chunk);
+        }
+        // A wrong value above the header is the error of every row taking it from there; when
+        // every row gives its own, nothing depends on it, but the desk should still know.
+        for e in ctx.block_errors() {
+            let inherited = Problem::AboveHeader {
+                row: e.row,
+                problem: Box::new(e.problem.clone()),
+            };
+            let used = m.rejected[rejected_before..]
+                .iter()
+                .flat_map(|r| &r.errors)
+                .any(|r| r.problem == inherited);
+            if !used {
+                m.warnings.push(format!(
+                    "{} (not used: every row gives its own)",
+                    e.message(Lang::En)
+                ));
+            }
         }
     }
     if !any_header {

@@ -1,8 +1,10 @@
-//! What is wrong with a row, in both languages: `row N, column "X": what is wrong`.
+//! What is wrong with a row, in both languages: `row N, column "X": what is wrong`; and
+//! [`summarize`], which reads the same problem on many rows as one line naming them.
 
 use crate::normalize::{DateError, PhoneError};
 use chrono::NaiveDate;
 use closedloop_domain::{DomainError, Lang};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Problem {
@@ -30,6 +32,12 @@ pub enum Problem {
     /// with `--arrival`.
     NoArrival {
         missing: &'static str,
+    },
+    /// The row takes this value from the block above the header, on `row`, and it is wrong
+    /// there.
+    AboveHeader {
+        row: usize,
+        problem: Box<Problem>,
     },
     /// The traveler is already stored on another arrival.
     Conflict {
@@ -85,6 +93,10 @@ impl Problem {
             Problem::NoArrival { missing } => format!(
                 "no {missing}: give it in a column, in the block above the header, or with --arrival"
             ),
+            Problem::AboveHeader { row, problem } => format!(
+                "from the block above the header (row {row}): {}",
+                problem.english()
+            ),
             Problem::Conflict {
                 transport,
                 date,
@@ -129,6 +141,9 @@ impl Problem {
                 "缺少{}：请在列中、表头上方信息区或用 --arrival 给出",
                 missing_zh(missing)
             ),
+            Problem::AboveHeader { row, problem } => {
+                format!("来自表头上方信息区（第 {row} 行）：{}", problem.chinese())
+            }
             Problem::Conflict {
                 transport,
                 date,
@@ -205,5 +220,281 @@ impl RowError {
 impl std::fmt::Display for RowError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message(Lang::En))
+    }
+}
+
+/// Row errors as lines to read: the same problem in the same column of the same sheet, on
+/// however many rows, is one line naming the rows — `rows 2–41, column "port": unknown port …`
+/// (第 2–41 行，“port”列：…), with rows apart listed: `rows 2–5, 9` (第 2–5、9 行). A problem on
+/// one row only reads exactly as [`RowError::message`]. Lines come in the order of each
+/// problem's first error, so errors in row order give lines in row order.
+pub fn summarize(errors: &[RowError], lang: Lang) -> Vec<String> {
+    group(errors, lang)
+        .into_iter()
+        .map(|g| g.message(lang))
+        .collect()
+}
+
+/// One problem in one column of one sheet, and the rows it is on as maximal ranges.
+#[derive(Debug)]
+struct Group<'e> {
+    sheet: Option<&'e str>,
+    column: &'e str,
+    what: String,
+    /// Sorted, disjoint, never adjacent: (first, last) inclusive.
+    rows: Vec<(usize, usize)>,
+}
+
+fn group(errors: &[RowError], lang: Lang) -> Vec<Group<'_>> {
+    let mut index: HashMap<(Option<&str>, &str, String), usize> = HashMap::new();
+    let mut rows: Vec<Vec<usize>> = Vec::new();
+    let mut keys = Vec::new();
+    for e in errors {
+        let key = (
+            e.sheet.as_deref(),
+            e.column.as_str(),
+            e.problem.message(lang),
+        );
+        let i = *index.entry(key.clone()).or_insert_with(|| {
+            keys.push(key);
+            rows.push(Vec::new());
+            rows.len() - 1
+        });
+        rows[i].push(e.row);
+    }
+    keys.into_iter()
+        .zip(rows)
+        .map(|((sheet, column, what), rows)| Group {
+            sheet,
+            column,
+            what,
+            rows: ranges(rows),
+        })
+        .collect()
+}
+
+/// Row numbers (any order, repeats allowed) as maximal runs of consecutive rows.
+fn ranges(mut rows: Vec<usize>) -> Vec<(usize, usize)> {
+    rows.sort_unstable();
+    rows.dedup();
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    for r in rows {
+        match out.last_mut() {
+            Some((_, last)) if *last + 1 == r => *last = r,
+            _ => out.push((r, r)),
+        }
+    }
+    out
+}
+
+impl Group<'_> {
+    fn message(&self, lang: Lang) -> String {
+        let list = self
+            .rows
+            .iter()
+            .map(|&(a, b)| {
+                if a == b {
+                    a.to_string()
+                } else {
+                    format!("{a}–{b}")
+                }
+            })
+            .collect::<Vec<_>>();
+        let one = matches!(self.rows[..], [(a, b)] if a == b);
+        let (column, what) = (self.column, &self.what);
+        match (lang, self.sheet) {
+            (Lang::En, sheet) => {
+                let rows = if one {
+                    format!("row {}", list[0])
+                } else {
+                    format!("rows {}", list.join(", "))
+                };
+                match sheet {
+                    None => format!("{rows}, column {column:?}: {what}"),
+                    Some(s) => format!("sheet {s:?}, {rows}, column {column:?}: {what}"),
+                }
+            }
+            (Lang::ZhCn, None) => format!("第 {} 行，“{column}”列：{what}", list.join("、")),
+            (Lang::ZhCn, Some(s)) => {
+                format!("工作表“{s}”第 {} 行，“{column}”列：{what}", list.join("、"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn err(sheet: Option<&str>, row: usize, column: &str, problem: Problem) -> RowError {
+        RowError {
+            sheet: sheet.map(str::to_string),
+            row,
+            column: column.into(),
+            problem,
+        }
+    }
+
+    fn port(row: usize) -> RowError {
+        err(None, row, "port", Problem::UnknownPort("北京西站".into()))
+    }
+
+    #[test]
+    fn forty_identical_errors_read_as_one_line() {
+        let errors: Vec<RowError> = (2..=41).map(port).collect();
+        assert_eq!(
+            summarize(&errors, Lang::En),
+            [
+                "rows 2–41, column \"port\": unknown port \"北京西站\": use a port's code or name \
+                 from config/ports.toml, or add it there"
+            ]
+        );
+        assert_eq!(
+            summarize(&errors, Lang::ZhCn),
+            [
+                "第 2–41 行，“port”列：无法识别的口岸 \"北京西站\"：请使用 config/ports.toml 中的\
+                 口岸代码或名称，或在其中添加"
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_apart_are_listed_and_other_problems_keep_their_place() {
+        let mut errors = vec![port(2), port(3), port(4), port(5)];
+        errors.push(err(None, 6, "姓名", Problem::Required));
+        errors.push(port(9));
+        errors.push(err(
+            Some("B"),
+            10,
+            "port",
+            Problem::UnknownPort("北京西站".into()),
+        ));
+        errors.push(err(
+            Some("B"),
+            11,
+            "port",
+            Problem::UnknownPort("北京西站".into()),
+        ));
+        let en = summarize(&errors, Lang::En);
+        assert_eq!(en.len(), 3, "{en:#?}");
+        assert!(
+            en[0].starts_with("rows 2–5, 9, column \"port\": unknown port"),
+            "{}",
+            en[0]
+        );
+        assert_eq!(en[1], errors[4].message(Lang::En));
+        assert!(
+            en[2].starts_with("sheet \"B\", rows 10–11, column \"port\": unknown port"),
+            "{}",
+            en[2]
+        );
+        let zh = summarize(&errors, Lang::ZhCn);
+        assert!(
+            zh[0].starts_with("第 2–5、9 行，“port”列：无法识别的口岸"),
+            "{}",
+            zh[0]
+        );
+        assert_eq!(zh[1], "第 6 行，“姓名”列：为空，但此列为必填项");
+        assert!(
+            zh[2].starts_with("工作表“B”第 10–11 行，“port”列："),
+            "{}",
+            zh[2]
+        );
+    }
+
+    #[test]
+    fn one_error_reads_as_its_own_message() {
+        for e in [
+            port(7),
+            err(
+                Some("名单"),
+                3,
+                "国籍",
+                Problem::UnknownCountry("火星".into()),
+            ),
+        ] {
+            for lang in [Lang::En, Lang::ZhCn] {
+                assert_eq!(summarize(std::slice::from_ref(&e), lang), [e.message(lang)]);
+            }
+        }
+        assert!(summarize(&[], Lang::En).is_empty());
+    }
+
+    #[test]
+    fn an_inherited_block_value_names_the_block_row() {
+        let e = err(
+            None,
+            5,
+            "入境口岸/port",
+            Problem::AboveHeader {
+                row: 2,
+                problem: Box::new(Problem::UnknownPort("北京西站".into())),
+            },
+        );
+        assert!(
+            e.message(Lang::En).starts_with(
+                "row 5, column \"入境口岸/port\": from the block above the header (row 2): unknown port \"北京西站\""
+            ),
+            "{e}"
+        );
+        assert!(
+            e.message(Lang::ZhCn).starts_with(
+                "第 5 行，“入境口岸/port”列：来自表头上方信息区（第 2 行）：无法识别的口岸"
+            ),
+            "{}",
+            e.message(Lang::ZhCn)
+        );
+    }
+
+    fn arb_error() -> impl Strategy<Value = RowError> {
+        (
+            prop_oneof![Just(None), Just(Some("A"))],
+            1usize..60,
+            prop_oneof![Just("a"), Just("b")],
+            prop_oneof![
+                Just(Problem::Required),
+                Just(Problem::UnknownPort("x".into())),
+                Just(Problem::UnknownPort("y".into())),
+            ],
+        )
+            .prop_map(|(sheet, row, column, problem)| err(sheet, row, column, problem))
+    }
+
+    proptest! {
+        #[test]
+        fn groups_cover_exactly_the_rows_of_each_problem(mut errors in proptest::collection::vec(arb_error(), 0..80)) {
+            errors.sort_by_key(|e| e.row);
+            for lang in [Lang::En, Lang::ZhCn] {
+                let groups = group(&errors, lang);
+                let lines = summarize(&errors, lang);
+                prop_assert_eq!(lines.len(), groups.len());
+                prop_assert!(lines.len() <= errors.len());
+                let mut keys = std::collections::HashSet::new();
+                for g in &groups {
+                    prop_assert!(keys.insert((g.sheet, g.column, g.what.clone())), "one line per problem");
+                    // Maximal runs: ordered, non-empty, with a gap of at least one row between.
+                    for w in g.rows.windows(2) {
+                        prop_assert!(w[0].1 + 1 < w[1].0, "{:?}", g.rows);
+                    }
+                    let covered: Vec<usize> = g.rows.iter().flat_map(|&(a, b)| {
+                        assert!(a <= b);
+                        a..=b
+                    }).collect();
+                    let mut expected: Vec<usize> = errors
+                        .iter()
+                        .filter(|e| e.sheet.as_deref() == g.sheet && e.column == g.column && e.problem.message(lang) == g.what)
+                        .map(|e| e.row)
+                        .collect();
+                    expected.dedup();
+                    prop_assert_eq!(covered, expected);
+                }
+                // Errors that repeat nothing read exactly as before.
+                if groups.iter().all(|g| g.rows.len() == 1 && g.rows[0].0 == g.rows[0].1) && groups.len() == errors.len() {
+                    let plain: Vec<String> = errors.iter().map(|e| e.message(lang)).collect();
+                    prop_assert_eq!(lines, plain);
+                }
+            }
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! One row's validation: every field read, normalised and checked, every problem collected.
 
 use crate::columns::{Field, Layout};
-use crate::manifest::{IntakeError, IntakeOptions};
+use crate::manifest::IntakeOptions;
 use crate::normalize;
 use crate::problem::{Problem, RowError};
 use crate::source::{Cell, Row};
@@ -32,25 +32,31 @@ impl Memo {
     }
 }
 
+/// A value of the block above the header: read, or wrong (with its row number), in which case
+/// every row that takes the value from there carries the problem.
+type BlockValue<T> = Option<Result<T, (usize, Problem)>>;
+
 /// A sheet's layout with its column indices resolved and its sheet-wide arrival values parsed.
 pub(crate) struct SheetContext<'a> {
     layout: &'a Layout,
     pub(crate) sheet: Option<String>,
     opts: &'a IntakeOptions<'a>,
     columns: [Option<usize>; Field::COUNT],
-    transport: Option<TransportNumber>,
-    port: Option<String>,
-    time: Option<NaiveDateTime>,
+    transport: BlockValue<TransportNumber>,
+    port: BlockValue<String>,
+    time: BlockValue<NaiveDateTime>,
 }
 
 pub(crate) type RowResult = Result<(Arrival, Traveler), Vec<RowError>>;
 
 impl<'a> SheetContext<'a> {
+    /// Never fails: a wrong value above the header is not an error of the sheet but of the rows
+    /// that take it from there, so those are reported together with every other row's problems.
     pub(crate) fn new(
         layout: &'a Layout,
         sheet: Option<String>,
         opts: &'a IntakeOptions<'a>,
-    ) -> Result<Self, IntakeError> {
+    ) -> Self {
         let mut columns = [None; Field::COUNT];
         for (i, f) in layout.fields.iter().enumerate() {
             if let Some(f) = f {
@@ -66,38 +72,51 @@ impl<'a> SheetContext<'a> {
             port: None,
             time: None,
         };
-        let mut errors = Vec::new();
+        // A later value replaces an earlier one, but never hides an earlier mistake.
+        fn set<T>(slot: &mut BlockValue<T>, value: Result<T, Problem>, row: usize) {
+            if !matches!(slot, Some(Err(_))) {
+                *slot = Some(value.map_err(|p| (row, p)));
+            }
+        }
         for (field, cell, row) in &layout.sheet_values {
-            let err = |problem| RowError {
-                sheet: ctx.sheet.clone(),
-                row: *row,
-                column: field.display().into(),
-                problem,
-            };
             match field {
-                Field::Transport => match TransportNumber::parse(&cell.as_text()) {
-                    Ok(t) => ctx.transport = Some(t),
-                    Err(e) => errors.push(err(Problem::Domain(e))),
-                },
-                Field::Port => match ctx.port_code(cell) {
-                    Ok(p) => ctx.port = Some(p),
-                    Err(p) => errors.push(err(p)),
-                },
-                Field::ArrivalTime => match cell_datetime(cell) {
-                    Ok(t) => ctx.time = Some(t),
-                    Err(p) => errors.push(err(p)),
-                },
+                Field::Transport => set(
+                    &mut ctx.transport,
+                    TransportNumber::parse(&cell.as_text()).map_err(Problem::Domain),
+                    *row,
+                ),
+                Field::Port => {
+                    let code = ctx.port_code(cell);
+                    set(&mut ctx.port, code, *row);
+                }
+                Field::ArrivalTime => set(&mut ctx.time, cell_datetime(cell), *row),
                 _ => {}
             }
         }
-        if let Some(t) = &opts.transport_override {
-            ctx.transport = Some(t.clone());
+        ctx
+    }
+
+    /// The wrong values of the block above the header, as errors of the rows they stand on.
+    pub(crate) fn block_errors(&self) -> Vec<RowError> {
+        fn wrong<T>(v: &BlockValue<T>) -> Option<&(usize, Problem)> {
+            v.as_ref()?.as_ref().err()
         }
-        if errors.is_empty() {
-            Ok(ctx)
-        } else {
-            Err(IntakeError::SheetValues(errors))
-        }
+        [
+            (Field::Transport, wrong(&self.transport)),
+            (Field::Port, wrong(&self.port)),
+            (Field::ArrivalTime, wrong(&self.time)),
+        ]
+        .into_iter()
+        .filter_map(|(field, e)| {
+            let (row, problem) = e?;
+            Some(RowError {
+                sheet: self.sheet.clone(),
+                row: *row,
+                column: field.display().into(),
+                problem: problem.clone(),
+            })
+        })
+        .collect()
     }
 
     fn port_code(&self, cell: &Cell) -> Result<String, Problem> {
@@ -304,48 +323,27 @@ impl<'a> SheetContext<'a> {
             (None, Some(t)) => TransportNumber::parse(&t)
                 .map_err(|e| fail(Field::Transport, Problem::Domain(e)))
                 .ok(),
-            (None, None) => self.transport.clone().or_else(|| {
-                fail(
-                    Field::Transport,
-                    Problem::NoArrival {
-                        missing: "flight/train number",
-                    },
-                );
-                None
-            }),
+            (None, None) => from_block(&self.transport, || None, Field::Transport, fail),
         };
         let port = match self.cell(row, Field::Port) {
             Some(c) => self.port_code(c).map_err(|p| fail(Field::Port, p)).ok(),
-            None => self
-                .port
-                .clone()
-                .or_else(|| fallback.map(|a| a.port_code.clone()))
-                .or_else(|| {
-                    fail(
-                        Field::Port,
-                        Problem::NoArrival {
-                            missing: "port of entry",
-                        },
-                    );
-                    None
-                }),
+            None => from_block(
+                &self.port,
+                || fallback.map(|a| a.port_code.clone()),
+                Field::Port,
+                fail,
+            ),
         };
         let time = match self.cell(row, Field::ArrivalTime) {
             Some(c) => cell_datetime(c)
                 .map_err(|p| fail(Field::ArrivalTime, p))
                 .ok(),
-            None => self
-                .time
-                .or_else(|| fallback.map(|a| a.scheduled_at))
-                .or_else(|| {
-                    fail(
-                        Field::ArrivalTime,
-                        Problem::NoArrival {
-                            missing: "arrival time",
-                        },
-                    );
-                    None
-                }),
+            None => from_block(
+                &self.time,
+                || fallback.map(|a| a.scheduled_at),
+                Field::ArrivalTime,
+                fail,
+            ),
         };
         Some(Arrival {
             transport: transport?,
@@ -354,6 +352,35 @@ impl<'a> SheetContext<'a> {
             actual_at: None,
         })
     }
+}
+
+/// A row's arrival value when its own cell is empty: the block above the header's (whose
+/// mistake becomes the row's), else the arrival already stored, else a `NoArrival` error.
+fn from_block<T: Clone>(
+    block: &BlockValue<T>,
+    fallback: impl FnOnce() -> Option<T>,
+    field: Field,
+    fail: &mut impl FnMut(Field, Problem),
+) -> Option<T> {
+    let problem = match block {
+        Some(Ok(v)) => return Some(v.clone()),
+        Some(Err((row, p))) => Problem::AboveHeader {
+            row: *row,
+            problem: Box::new(p.clone()),
+        },
+        None => match fallback() {
+            Some(v) => return Some(v),
+            None => Problem::NoArrival {
+                missing: match field {
+                    Field::Transport => "flight/train number",
+                    Field::Port => "port of entry",
+                    _ => "arrival time",
+                },
+            },
+        },
+    };
+    fail(field, problem);
+    None
 }
 
 /// "王　伟" is 王伟: desks pad two-character Chinese names to align them; a space between two

@@ -3,8 +3,8 @@
 //! Used by the test suite (a day must plan without a violation) and by `closedloop bench plan`
 //! (how long a day takes). Deterministic for a seed, so a slow day can be replayed.
 
-use crate::hgs::rng::splitmix64;
 use crate::{Depot, Job, Matrix, Objective, PlanError, Problem, Skills, VehicleType};
+use closedloop_domain::hash::SplitMix64;
 
 /// An arrival day: travelers from three flights to destinations in a 20 km city (Euclidean,
 /// metres, 30 km/h). Travelers of one flight form a cohort; per flight four wheelchair users
@@ -29,21 +29,6 @@ impl Default for ArrivalDay {
     }
 }
 
-/// The splitmix64 stream of the engine's seeding: the same days on every platform.
-struct Gen(u64);
-
-impl Gen {
-    fn next(&mut self) -> u64 {
-        splitmix64(&mut self.0)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// Hotels hold at most this many of one flight per job (a van's worth), so big groups split.
 const GROUP: u32 = 12;
 
@@ -62,7 +47,8 @@ impl ArrivalDay {
                 self.destinations
             )));
         }
-        let mut g = Gen(seed);
+        // The splitmix64 stream of the engine's seeding: the same days on every platform.
+        let mut g = SplitMix64::new(seed);
         let speed = 30_000.0 / 3600.0;
         let mut points = vec![(0.0, 10_000.0)]; // the port, on the city's western edge
         for _ in 0..self.destinations {

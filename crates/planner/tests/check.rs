@@ -399,11 +399,7 @@ fn multi_trip_chains_each_vehicle_with_turnaround() {
 
 #[test]
 fn the_literature_c101_solution() {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vrptw/solomon");
-    if !data.exists() {
-        eprintln!("skipped: {} not found", data.display());
-        return;
-    }
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/vrptw/solomon");
     let p = solomon::read(&data.join("C101.txt")).unwrap();
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/C101.sol");
     let read = sol::read(&fixture, &p).unwrap();

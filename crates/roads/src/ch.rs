@@ -16,6 +16,7 @@
 mod query;
 
 use crate::graph::{Cost, NodeId, RoadGraph};
+use closedloop_domain::hash::fnv1a;
 use query::Search;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -315,12 +316,6 @@ fn corrupt(what: &str) -> io::Error {
         io::ErrorKind::InvalidData,
         format!("contraction hierarchy file: {what}"),
     )
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 struct Reader<'a>(&'a [u8]);

@@ -4,6 +4,7 @@
 //! lexicographically (fastest first, then shortest), so plain Dijkstra, contraction hierarchies
 //! and the exported graph all agree exactly, with no floating-point drift between them.
 
+use closedloop_domain::hash::Fnv1a;
 use std::ops::{Add, Range};
 
 pub type NodeId = u32;
@@ -220,24 +221,18 @@ impl RoadGraph {
 
     /// A hash of the whole graph (FNV-1a), to tell whether preprocessed data still belongs to it.
     pub fn fingerprint(&self) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut eat = |bytes: &[u8]| {
-            for b in bytes {
-                h ^= u64::from(*b);
-                h = h.wrapping_mul(0x0100_0000_01b3);
-            }
-        };
+        let mut h = Fnv1a::new();
         for n in &self.nodes {
-            eat(&n.osm_id.to_le_bytes());
-            eat(&n.lat.to_le_bytes());
-            eat(&n.lon.to_le_bytes());
+            h.write(&n.osm_id.to_le_bytes());
+            h.write(&n.lat.to_le_bytes());
+            h.write(&n.lon.to_le_bytes());
         }
         for v in [&self.first_out, &self.head, &self.time_us, &self.length_mm] {
             for x in v {
-                eat(&x.to_le_bytes());
+                h.write(&x.to_le_bytes());
             }
         }
-        h
+        h.finish()
     }
 }
 
@@ -269,6 +264,8 @@ mod tests {
             vec![e(0, 1, 5), e(0, 1, 3), e(1, 1, 1), e(1, 2, 4)],
         );
         assert_eq!(g.num_edges(), 2);
+        // Persisted hierarchies are tagged with this value: it must not change by accident.
+        assert_eq!(g.fingerprint(), 0x2e3b_43c9_39dd_6524);
         assert_eq!(
             g.out(0).collect::<Vec<_>>(),
             vec![(

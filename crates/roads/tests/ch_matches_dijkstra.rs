@@ -1,6 +1,7 @@
 //! Contraction hierarchies must give exactly plain Dijkstra's costs — time, then length — on
 //! every pair, and paths that really exist in the graph.
 
+use closedloop_domain::hash::splitmix64;
 use closedloop_roads::{ch::ContractionHierarchy, dijkstra, graph::*};
 use proptest::prelude::*;
 use std::path::PathBuf;
@@ -150,13 +151,7 @@ fn empty_graph() {
 /// with faster and slower roads and some one-ways. Deterministic (splitmix64).
 fn geometric_graph(n: usize, seed: u64) -> RoadGraph {
     let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut next = move || splitmix64(&mut state);
     let points: Vec<(f64, f64)> = (0..n)
         .map(|_| ((next() % 100_000) as f64, (next() % 100_000) as f64))
         .collect();

@@ -1,6 +1,6 @@
 //! The OSRM client against a loopback HTTP server that answers as OSRM's v1 API documents, and
-//! — when `CLOSEDLOOP_OSRM_URL` names a real `osrm-routed` (e.g. the one
-//! `../shared/bench/roads_osrm.py --keep-serving PORT` starts) — against the real thing.
+//! (an ignored test, run with `--ignored`) against the real thing: a real `osrm-routed` named by
+//! `CLOSEDLOOP_OSRM_URL`, e.g. the one `../shared/bench/roads_osrm.py --keep-serving PORT` starts.
 
 use closedloop_roads::model::{Point, RoadsError, TravelModel};
 use closedloop_roads::osrm::Osrm;
@@ -202,13 +202,18 @@ fn the_servers_refusal_and_an_absent_server_are_named() {
     assert!(e.to_string().contains("is osrm-routed running?"), "{e}");
 }
 
-/// Against a real osrm-routed on the shipped Shanghai extract, when one is running.
+/// Against a real osrm-routed on the shipped Shanghai extract. Start one with
+/// `../shared/bench/roads_osrm.py assets/osm/shanghai_center.osm.pbf POINTS.csv --keep-serving
+/// PORT` (POINTS.csv: any `lat,lon` file), then run `CLOSEDLOOP_OSRM_URL=http://127.0.0.1:PORT
+/// cargo test -p closedloop-roads --test osrm_client -- --ignored`.
 #[test]
-fn a_real_osrm_server_when_one_is_running() {
-    let Ok(base) = std::env::var("CLOSEDLOOP_OSRM_URL") else {
-        eprintln!("CLOSEDLOOP_OSRM_URL not set: skipped");
-        return;
-    };
+#[ignore = "needs a real osrm-routed: set CLOSEDLOOP_OSRM_URL (see ../shared/bench/roads_osrm.py --keep-serving PORT)"]
+fn a_real_osrm_server() {
+    let base = std::env::var("CLOSEDLOOP_OSRM_URL").expect(
+        "CLOSEDLOOP_OSRM_URL must name a running osrm-routed on the Shanghai extract, e.g. \
+         http://127.0.0.1:5000; start one with ../shared/bench/roads_osrm.py \
+         assets/osm/shanghai_center.osm.pbf POINTS.csv --keep-serving 5000",
+    );
     let o = osrm(&base);
     let (station, square) = (point(31.2497, 121.4555), point(31.2304, 121.4737));
     let r = o.route(station, square).unwrap();

@@ -3,8 +3,8 @@
 //! vehicles, 1,500 crew, two crew a trip, a disinfection after nine trips in ten, a port
 //! hand-over per trip and a delivery hand-over per traveler.
 //!
-//! The generator has its own small random number generator (SplitMix64) so the same seed gives
-//! the same year on every platform and every version of every dependency.
+//! The generator draws from SplitMix64 (the workspace's one copy, in `closedloop_domain::hash`)
+//! so the same seed gives the same year on every platform and every version of every dependency.
 
 use crate::model::{
     CrewId, Disinfection, HandOver, Party, PartyId, Role, Subject, TravelerId, Trip, TripId,
@@ -59,28 +59,9 @@ pub struct Year {
     pub hand_overs: Vec<HandOver>,
 }
 
-/// SplitMix64: tiny, fast, and fully specified, hence reproducible.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`); the modulo bias is irrelevant at these sizes.
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n
-    }
-}
+/// SplitMix64: tiny, fast, and fully specified, hence reproducible. `below(n)` is the
+/// remainder of the next value by `n`; the modulo bias is irrelevant at these sizes.
+pub use closedloop_domain::hash::SplitMix64 as Rng;
 
 /// The default year (see the module documentation) for this seed.
 pub fn year(seed: u64) -> Year {

@@ -1,21 +1,17 @@
 //! A small, fast, seedable random number generator (xoshiro256++ seeded through splitmix64).
 //!
-//! Written here rather than taken from a crate so that a seed gives the same stream on every
-//! platform and every version: the solver's determinism promise rests on it.
+//! Written here (and splitmix64 in `closedloop_domain::hash`) rather than taken from a crate so
+//! that a seed gives the same stream on every platform and every version: the solver's
+//! determinism promise rests on it.
 
 #[derive(Debug, Clone)]
 pub(crate) struct Rng {
     s: [u64; 4],
 }
 
-/// One step of splitmix64: also used to derive independent seeds (per thread, per restart).
-pub(crate) fn splitmix64(x: &mut u64) -> u64 {
-    *x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    let mut z = *x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+/// One step of splitmix64 (the workspace's one copy): also used to derive independent seeds
+/// (per thread, per restart).
+pub(crate) use closedloop_domain::hash::splitmix64;
 
 impl Rng {
     pub fn new(seed: u64) -> Rng {
