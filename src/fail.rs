@@ -8,13 +8,14 @@ use std::process::ExitCode;
 
 /// Prints `e` on stderr and returns exit code 1.
 pub fn report(e: &anyhow::Error, lang: Lang) -> ExitCode {
+    let head = lang.pick("error: ", "错误：");
     if let Some(app) = e.downcast_ref::<AppError>() {
-        eprintln!("{}: {}", lang.pick("error", "错误"), app.message(lang));
+        eprintln!("{head}{}", app.message(lang));
         if let Some(advice) = advice(app.code(), lang) {
             eprintln!("{advice}");
         }
     } else {
-        eprintln!("{}: {e:#}", lang.pick("error", "错误"));
+        eprintln!("{head}{e:#}");
     }
     ExitCode::FAILURE
 }

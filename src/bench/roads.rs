@@ -6,6 +6,7 @@ use crate::output::table;
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use closedloop_app::roads::{export, open_network, speeds};
+use closedloop_domain::hash::SplitMix64;
 use closedloop_roads::NodeId;
 use closedloop_roads::model::{RoadNetwork, preprocessed_path};
 use std::io::Write;
@@ -36,21 +37,6 @@ pub struct BenchRoadsArgs {
     pub seed: u64,
 }
 
-/// SplitMix64: reproducible points without a dependency.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
-
 pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
     let Some(osm) = args.osm.clone().or_else(|| ctx.config.roads.osm.clone()) else {
         bail!("bench roads needs an extract: give --osm FILE or set [roads] osm");
@@ -61,7 +47,7 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
     let (_, warm) = RoadNetwork::open(&osm, &speeds(ctx)?, ctx.config.roads.max_snap_m)?;
     let g = net.graph();
     let n = g.num_nodes();
-    let mut rng = Rng(args.seed);
+    let mut rng = SplitMix64::new(args.seed);
     let mut rows = vec![
         vec![
             "graph".into(),
@@ -87,7 +73,7 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
     ];
 
     let pairs: Vec<(NodeId, NodeId)> = (0..args.routes.max(1))
-        .map(|_| (rng.below(n) as NodeId, rng.below(n) as NodeId))
+        .map(|_| (rng.below(n as u64) as NodeId, rng.below(n as u64) as NodeId))
         .collect();
     let started = Instant::now();
     let mut found = 0;
@@ -106,7 +92,7 @@ pub fn run(ctx: &Ctx, args: &BenchRoadsArgs) -> Result<ExitCode> {
 
     let mut largest: Option<(Vec<NodeId>, closedloop_roads::model::Matrix, f64)> = None;
     for &size in &args.sizes {
-        let nodes: Vec<NodeId> = (0..size).map(|_| rng.below(n) as NodeId).collect();
+        let nodes: Vec<NodeId> = (0..size).map(|_| rng.below(n as u64) as NodeId).collect();
         let started = Instant::now();
         let m = net.node_matrix(&nodes);
         let secs = started.elapsed().as_secs_f64();

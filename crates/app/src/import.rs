@@ -9,7 +9,7 @@ use closedloop_domain::arrival::{Arrival, TransportNumber};
 use closedloop_domain::manifest::ManifestChunk;
 use closedloop_intake::columns::Field;
 use closedloop_intake::manifest::{IntakeError, IntakeOptions, Manifest, read_manifest_in_chunks};
-use closedloop_intake::problem::{Problem, RowError};
+use closedloop_intake::problem::{Problem, RowError, summarize};
 use closedloop_intake::rejected::{rejected_path, write_rejected};
 use closedloop_store::intake::{Conflict, Totals};
 use serde::Serialize;
@@ -145,8 +145,13 @@ pub fn import(
     };
 
     let conflicts = conflict_errors(&manifest, &outcome.conflicts);
-    let mut errors: Vec<String> = manifest.errors().map(|e| e.message(req.lang)).collect();
-    errors.extend(conflicts.iter().map(|e| e.message(req.lang)));
+    // Forty rows with one problem read as one line naming the rows.
+    let all: Vec<RowError> = manifest
+        .errors()
+        .cloned()
+        .chain(conflicts.iter().cloned())
+        .collect();
+    let errors = summarize(&all, req.lang);
     let mut summary = ImportSummary {
         file: req.file.display().to_string(),
         format: manifest.format.clone(),
