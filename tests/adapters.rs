@@ -74,6 +74,13 @@ fn errors_reach_a_chinese_desk_in_chinese_with_the_command_to_run() {
             .output()
             .unwrap()
     };
+    let out = run(&["ledger", "proof", "--traveler", "1", "--out", "b.json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("账本密钥文件") && stderr.contains("closedloop ledger init"),
+        "{stderr}"
+    );
+
     let out = run(&["trip", "approve", "--trip", "999"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
@@ -91,11 +98,4 @@ fn errors_reach_a_chinese_desk_in_chinese_with_the_command_to_run() {
     let stderr = String::from_utf8_lossy(&bad_url.stderr);
     assert_eq!(bad_url.status.code(), Some(1));
     assert!(stderr.starts_with("错误："), "{stderr}");
-
-    let out = run(&["ledger", "proof", "--traveler", "1", "--out", "b.json"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("账本密钥文件") && stderr.contains("closedloop ledger init"),
-        "{stderr}"
-    );
 }
