@@ -63,10 +63,12 @@ fn a_listing_into_a_closed_pipe_ends_quietly() {
 #[test]
 fn errors_reach_a_chinese_desk_in_chinese_with_the_command_to_run() {
     let env = Env::new();
+    // The key file in the test's directory, not yet created.
+    let config = env.write("closedloop.toml", "data_dir = \".\"\n");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_closedloop"))
             .args(["--database-url", &env.db.url_string(), "--config"])
-            .arg(repo().join("config/closedloop.toml"))
+            .arg(&config)
             .args(["--lang", "zh-CN"])
             .args(args)
             .env_remove("DATABASE_URL")
