@@ -2,10 +2,8 @@ use super::Ctx;
 use crate::output::progress_bar;
 use anyhow::Result;
 use clap::Args;
-use closedloop_app::App;
 use closedloop_app::import::{self, ImportOutcome, ImportRequest, ImportSummary};
-use closedloop_store::Store;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -96,11 +94,11 @@ fn print_summary(ctx: &Ctx, s: &ImportSummary, ok: bool) {
 #[cfg(any(feature = "bench", feature = "demo"))]
 pub fn import_quiet(
     ctx: &Ctx,
-    store: &Store,
-    file: &Path,
+    store: &closedloop_store::Store,
+    file: &std::path::Path,
     accept_valid: bool,
 ) -> Result<(ImportSummary, bool)> {
-    let app = App::with_store(ctx.config.clone(), store.clone())?;
+    let app = closedloop_app::App::with_store(ctx.config.clone(), store.clone())?;
     let req = ImportRequest {
         file: file.to_path_buf(),
         accept_valid,
