@@ -5,7 +5,7 @@
 use crate::context::App;
 use crate::error::{AppError, AppResult, Fault};
 use closedloop_domain::Lang;
-use closedloop_domain::arrival::{Arrival, TransportNumber};
+use closedloop_domain::arrival::Arrival;
 use closedloop_domain::manifest::ManifestChunk;
 use closedloop_intake::columns::Field;
 use closedloop_intake::manifest::{IntakeError, IntakeOptions, Manifest, read_manifest_in_chunks};
@@ -61,12 +61,7 @@ pub fn import(
 ) -> AppResult<ImportOutcome> {
     let store = app.store()?;
     let config = &app.config;
-    let transport = req
-        .arrival
-        .as_deref()
-        .map(TransportNumber::parse)
-        .transpose()
-        .map_err(|e| AppError::from(e).with_field("arrival"))?;
+    let transport = crate::parse::transport("arrival", req.arrival.as_deref())?;
     let fallback_arrival = match &transport {
         Some(t) => {
             let found = store.arrivals_by_transport(t.as_str())?;

@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, AppResult, Fault};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use closedloop_domain::arrival::TransportNumber;
 use closedloop_roads::model::Point;
 use closedloop_store::custody::{PartyKey, PartyRole};
 use closedloop_store::desk::PlannedStop;
@@ -46,6 +47,13 @@ pub fn time(field: &str, s: &str) -> AppResult<DateTime<Utc>> {
 /// [`time`] when given; now when not.
 pub fn time_or_now(field: &str, s: Option<&str>) -> AppResult<DateTime<Utc>> {
     s.map_or_else(|| Ok(Utc::now()), |s| time(field, s))
+}
+
+/// A flight or train number, when one is given.
+pub fn transport(field: &str, s: Option<&str>) -> AppResult<Option<TransportNumber>> {
+    s.map(TransportNumber::parse)
+        .transpose()
+        .map_err(|e| AppError::from(e).with_field(field))
 }
 
 /// `ROLE:ID`, e.g. `crew:5`, `hotel_staff:12`.

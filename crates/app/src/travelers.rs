@@ -1,9 +1,8 @@
 //! Travelers as stored, masked by the policy for whoever reads them, and the counts.
 
 use crate::context::App;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::mask::Viewer;
-use closedloop_domain::arrival::TransportNumber;
 use closedloop_store::query::{Stats, TravelerRecord};
 
 /// The travelers of one arrival (flight or train number), or all.
@@ -15,12 +14,7 @@ pub struct ListTravelers {
 
 /// Stored travelers in arrival order, each masked for `req.viewer`.
 pub fn list_travelers(app: &App, req: &ListTravelers) -> AppResult<Vec<TravelerRecord>> {
-    let transport = req
-        .arrival
-        .as_deref()
-        .map(TransportNumber::parse)
-        .transpose()
-        .map_err(|e| AppError::from(e).with_field("arrival"))?;
+    let transport = crate::parse::transport("arrival", req.arrival.as_deref())?;
     let mut records = app
         .store()?
         .travelers(transport.as_ref().map(|t| t.as_str()))?;
