@@ -493,3 +493,35 @@ fn empty_ledger_missing_key_and_roads_over_straight_lines() {
         "points_invalid"
     );
 }
+
+#[test]
+fn migrations_status_and_bad_requests_name_their_field() {
+    let d = desk();
+    let first = closedloop_app::db::migrate(&d.app).unwrap();
+    assert!(
+        !first.migrations.is_empty(),
+        "a new database gets every migration"
+    );
+    let again = closedloop_app::db::migrate(&d.app).unwrap();
+    assert!(again.migrations.is_empty());
+    let mut status = closedloop_app::db::status(&d.app).unwrap().migrations;
+    status.sort();
+    assert_eq!(status, first.migrations);
+
+    let e = trips::plan_trip(
+        &d.app,
+        &PlanTrip {
+            vehicle: VehicleId(1),
+            crew: vec![CrewId(1)],
+            stops: PlanTrip::one_stop(&[TravelerId(1)]),
+            port: "Atlantis".into(),
+            depart_at: at("02:00"),
+            arrive_by: at("04:00"),
+        },
+    )
+    .unwrap_err();
+    assert_eq!((e.code(), e.field()), ("unknown_port", Some("port")));
+    let e = trips::move_trip(&d.app, BatchId(99), TripMove::Depart, at("02:00")).unwrap_err();
+    assert_eq!(e.code(), "not_found");
+    assert!(e.message(Lang::ZhCn).contains("车次"));
+}
