@@ -6,6 +6,7 @@ use super::Ctx;
 use crate::keyfile::{self, LedgerKeys};
 use anyhow::{Result, bail};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use closedloop_domain::DomainError;
 use closedloop_store::custody::{PartyKey, PartyRole};
 use closedloop_store::desk::{Desk, DeskError};
 use closedloop_store::{Store, StoreError};
@@ -83,7 +84,10 @@ pub fn party(s: &str) -> Result<PartyKey, String> {
             "{s:?}: write ROLE:ID, e.g. crew:5 or hotel_staff:12 (roles: port_staff, crew, hotel_staff, community_staff, hospital_staff)"
         )
     })?;
-    let role: PartyRole = role.trim().parse().map_err(|e: StoreError| e.to_string())?;
+    let role: PartyRole = role
+        .trim()
+        .parse()
+        .map_err(|e: DomainError| e.to_string())?;
     let id = id
         .trim()
         .parse()

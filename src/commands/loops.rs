@@ -45,7 +45,7 @@ fn party(lang: Lang, code: &str, id: i64) -> String {
         "crew" => lang.pick("crew of trip", "车次专班"),
         "hotel_staff" => lang.pick("hotel", "隔离酒店"),
         "community_staff" => lang.pick("community", "社区"),
-        "hospital" => lang.pick("hospital", "定点医院"),
+        "hospital_staff" => lang.pick("hospital", "定点医院"),
         other => other,
     };
     format!("{role} {id}")
