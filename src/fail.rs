@@ -27,7 +27,10 @@ pub fn advice(code: &str, lang: Lang) -> Option<&'static str> {
             "run `closedloop ledger init`, or restore the key file from its backup",
             "请运行 `closedloop ledger init`，或从备份恢复密钥文件",
         ),
-        "stored_data_damaged" => lang.pick(
+        "ledger_state_unreadable"
+        | "ledger_head_unreadable"
+        | "ledger_gap"
+        | "stored_data_unreadable" => lang.pick(
             "run `closedloop ledger verify`: it names what was edited",
             "请运行 `closedloop ledger verify`：它会指出被改动的记录",
         ),

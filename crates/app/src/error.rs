@@ -98,7 +98,7 @@ impl AppError {
             | AppError::Keys(f)
             | AppError::NotFound(f) => f.code,
             AppError::Io { .. } => "io",
-            AppError::Store(e) => store_code(e),
+            AppError::Store(e) => e.code(),
         }
     }
 
@@ -131,13 +131,7 @@ impl AppError {
                 Lang::En => format!("{path}: {source}"),
                 Lang::ZhCn => format!("{path}：无法读写（{source}）"),
             },
-            AppError::Store(e) => match e.desk() {
-                Some(d) => d.message(lang),
-                None => match lang {
-                    Lang::En => e.to_string(),
-                    Lang::ZhCn => format!("数据库错误：{e}"),
-                },
-            },
+            AppError::Store(e) => e.message(lang),
         }
     }
 }
@@ -145,49 +139,6 @@ impl AppError {
 impl From<DeskError> for AppError {
     fn from(e: DeskError) -> AppError {
         AppError::Store(e.into())
-    }
-}
-
-/// The store's own code when it has one; the kind of failure otherwise.
-fn store_code(e: &StoreError) -> &'static str {
-    match e {
-        StoreError::BadUrl { .. } => "database_url_invalid",
-        StoreError::Connect { .. } | StoreError::Pool(_) | StoreError::DataDir { .. } => {
-            "database_unavailable"
-        }
-        StoreError::Migration(_) => "database_migration_failed",
-        StoreError::UnknownPort(_) => "unknown_port",
-        StoreError::Conflicts(_) => "import_conflicts",
-        StoreError::UnknownRole(_) => "unknown_role",
-        StoreError::Desk(d) => desk_code(d),
-        StoreError::LedgerState(_)
-        | StoreError::LedgerHead { .. }
-        | StoreError::LedgerGap { .. }
-        | StoreError::Corrupt(_) => "stored_data_damaged",
-        StoreError::LedgerEntry(_) | StoreError::EmptyAppend => "ledger_entry_refused",
-        StoreError::Query(_) => "database_error",
-    }
-}
-
-fn desk_code(d: &DeskError) -> &'static str {
-    match d {
-        DeskError::GateRefused(_) => "gate_refused",
-        DeskError::HandoverRefused { .. } => "handover_refused",
-        DeskError::Custody(_) => "custody_refused",
-        DeskError::NotFound { .. } => "not_found",
-        DeskError::TripState { .. } => "trip_state",
-        DeskError::NoTemplate { .. } => "no_template_in_force",
-        DeskError::Instance(_) | DeskError::BadAnswers(_) => "checklist_answers_invalid",
-        DeskError::Incident(_) => "incident_refused",
-        DeskError::NotOnTrip { .. } => "traveler_not_on_trip",
-        DeskError::NotTripCrew { .. } => "not_trip_crew",
-        DeskError::WrongStop { .. } | DeskError::NoSuchStop { .. } => "wrong_stop",
-        DeskError::NeedsReceivingTrip => "receiving_trip_needed",
-        DeskError::AlreadyConfirmed { .. } => "handover_already_confirmed",
-        DeskError::OpenLoops { .. } => "open_loops",
-        DeskError::BadPlan(_) => "trip_plan_invalid",
-        DeskError::BadPosition(_) => "position_invalid",
-        DeskError::EmptyDescription => "description_empty",
     }
 }
 

@@ -522,6 +522,6 @@ fn migrations_status_and_bad_requests_name_their_field() {
     .unwrap_err();
     assert_eq!((e.code(), e.field()), ("unknown_port", Some("port")));
     let e = trips::move_trip(&d.app, BatchId(99), TripMove::Depart, at("02:00")).unwrap_err();
-    assert_eq!(e.code(), "not_found");
+    assert_eq!(e.code(), "trip_not_found");
     assert!(e.message(Lang::ZhCn).contains("车次"));
 }

@@ -11,6 +11,8 @@
 //! - [`destination`]: quarantine hotels, home addresses, designated hospitals;
 //! - [`fleet`]: vehicles and crew members;
 //! - [`batch`]: one vehicle trip from a port with its ordered stops, and its state machine;
+//! - [`role`]: the party roles of a hand-over (port staff, crew, hotel, community and hospital
+//!   staff), one vocabulary for every crate;
 //! - [`policy`]: the versioned quarantine policy ("14+7"), read from `config/`;
 //! - [`country`]: ISO 3166-1 countries by code or by Chinese / English name;
 //! - [`manifest`]: a validated manifest row;
@@ -41,6 +43,7 @@ pub mod lang;
 pub mod manifest;
 pub mod policy;
 pub mod port;
+pub mod role;
 pub mod traveler;
 
 pub use error::DomainError;

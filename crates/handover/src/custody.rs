@@ -9,6 +9,7 @@ use crate::text::both;
 use chrono::{DateTime, TimeDelta, Utc};
 use closedloop_domain::Lang;
 use closedloop_domain::ids::{BatchId, DestinationId, PortId, TravelerId};
+use closedloop_domain::role::PartyRole;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -25,17 +26,54 @@ pub enum Party {
     HotelStaff { destination: DestinationId },
     /// Community staff taking over at a home: receiving closes the loop.
     CommunityStaff { destination: DestinationId },
-    /// A designated hospital: receiving closes the loop.
-    Hospital { destination: DestinationId },
+    /// A designated hospital's staff: receiving closes the loop. (`hospital` in older JSON.)
+    #[serde(alias = "hospital")]
+    HospitalStaff { destination: DestinationId },
 }
 
 impl Party {
+    /// The party of `role` for `id`: the port, the crew's batch, or the destination, by role.
+    pub fn new(role: PartyRole, id: i64) -> Party {
+        match role {
+            PartyRole::PortStaff => Party::PortStaff { port: PortId(id) },
+            PartyRole::Crew => Party::Crew { batch: BatchId(id) },
+            PartyRole::HotelStaff => Party::HotelStaff {
+                destination: DestinationId(id),
+            },
+            PartyRole::CommunityStaff => Party::CommunityStaff {
+                destination: DestinationId(id),
+            },
+            PartyRole::HospitalStaff => Party::HospitalStaff {
+                destination: DestinationId(id),
+            },
+        }
+    }
+
+    /// Its role, in the one vocabulary of `closedloop_domain::role`.
+    pub fn role(&self) -> PartyRole {
+        match self {
+            Party::PortStaff { .. } => PartyRole::PortStaff,
+            Party::Crew { .. } => PartyRole::Crew,
+            Party::HotelStaff { .. } => PartyRole::HotelStaff,
+            Party::CommunityStaff { .. } => PartyRole::CommunityStaff,
+            Party::HospitalStaff { .. } => PartyRole::HospitalStaff,
+        }
+    }
+
+    /// The id its role names: the port, the batch or the destination.
+    pub fn id(&self) -> i64 {
+        match *self {
+            Party::PortStaff { port } => port.0,
+            Party::Crew { batch } => batch.0,
+            Party::HotelStaff { destination }
+            | Party::CommunityStaff { destination }
+            | Party::HospitalStaff { destination } => destination.0,
+        }
+    }
+
     /// Receiving a traveler closes the loop: the traveler is inside quarantine or care.
     pub fn closes_loop(&self) -> bool {
-        matches!(
-            self,
-            Party::HotelStaff { .. } | Party::CommunityStaff { .. } | Party::Hospital { .. }
-        )
+        self.role().closes_loop()
     }
 
     /// The hand-overs the practice has: port staff → crew, crew → crew (a relief vehicle after
@@ -68,10 +106,10 @@ impl Party {
             (Party::CommunityStaff { destination }, Lang::ZhCn) => {
                 format!("社区工作人员（目的地 #{destination}）")
             }
-            (Party::Hospital { destination }, Lang::En) => {
+            (Party::HospitalStaff { destination }, Lang::En) => {
                 format!("hospital (destination #{destination})")
             }
-            (Party::Hospital { destination }, Lang::ZhCn) => {
+            (Party::HospitalStaff { destination }, Lang::ZhCn) => {
                 format!("定点医院（目的地 #{destination}）")
             }
         }
@@ -237,6 +275,15 @@ impl LoopStatus {
     }
 }
 
+/// When a traveler's open loop is due to close: their trip's planned arrival, else (a trip
+/// recorded without a plan) its end; none without a trip.
+pub fn due_at(
+    planned_arrival: Option<DateTime<Utc>>,
+    trip_end: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    planned_arrival.or(trip_end)
+}
+
 /// An open loop past its planned arrival plus a margin: the command centre's red row. A traveler
 /// not yet in custody or already delivered is never overdue.
 pub fn overdue(
@@ -363,6 +410,42 @@ impl Custody {
         at: DateTime<Utc>,
     ) -> Result<Vec<Change>, CustodyError> {
         self.all_or_none(None, travelers, |s| s.admit(port, at))
+    }
+
+    /// A hand-over from port staff also registers at their port those of `travelers` nobody
+    /// holds yet: the loop opens there. Any other giver registers nobody.
+    pub fn admit_unregistered(
+        &mut self,
+        giver: Party,
+        travelers: &[TravelerId],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<Change>, CustodyError> {
+        let Party::PortStaff { port } = giver else {
+            return Ok(Vec::new());
+        };
+        let mut new: Vec<TravelerId> = Vec::new();
+        for t in travelers {
+            if self.status(*t) == LoopStatus::NotInCustody && !new.contains(t) {
+                new.push(*t);
+            }
+        }
+        self.admit(port, &new, at)
+    }
+
+    /// Whether every one of `travelers` could move from `giver` to `receiver` at `at` — the
+    /// rules [`Custody::apply`] will apply at the confirmation — changing nothing.
+    pub fn check_hand_over(
+        &self,
+        giver: Party,
+        receiver: Party,
+        travelers: &[TravelerId],
+        at: DateTime<Utc>,
+    ) -> Result<(), CustodyError> {
+        self.clone()
+            .all_or_none(None, travelers, |s| {
+                s.hand_over(giver, receiver, at, HandoverId(0))
+            })
+            .map(drop)
     }
 
     /// Applies a confirmed hand-over to all its travelers, or to none if any of them cannot

@@ -74,18 +74,50 @@ impl Subject {
 /// Why an instance cannot be recorded against its subject.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InstanceError {
-    #[error(
-        "a {kind} check-list is about a {expected:?}, not a {got:?}: record it against the right subject / {kind} 清单的对象应为 {expected:?}，而不是 {got:?}"
-    )]
     WrongSubject {
         kind: ChecklistKind,
         expected: SubjectKind,
         got: SubjectKind,
     },
-    #[error(
-        "rotation handover: name both the outgoing and the incoming crew, with nobody in both / 轮换交接：须写明交班与接班人员，且不得有人同时在两班"
-    )]
     BadShift,
+}
+
+impl InstanceError {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (
+                InstanceError::WrongSubject {
+                    kind,
+                    expected,
+                    got,
+                },
+                Lang::En,
+            ) => format!(
+                "a {kind} check-list is about a {expected:?}, not a {got:?}: record it against the right subject"
+            ),
+            (
+                InstanceError::WrongSubject {
+                    kind,
+                    expected,
+                    got,
+                },
+                Lang::ZhCn,
+            ) => format!("{kind} 清单的对象应为 {expected:?}，而不是 {got:?}"),
+            (InstanceError::BadShift, Lang::En) => {
+                "rotation handover: name both the outgoing and the incoming crew, with nobody in both"
+                    .into()
+            }
+            (InstanceError::BadShift, Lang::ZhCn) => {
+                "轮换交接：须写明交班与接班人员，且不得有人同时在两班".into()
+            }
+        }
+    }
+}
+
+impl fmt::Display for InstanceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        both(f, |lang| self.message(lang))
+    }
 }
 
 /// One completed check-list, as stored.

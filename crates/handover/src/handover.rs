@@ -123,6 +123,16 @@ pub struct HandoverRefusal {
 }
 
 impl HandoverRefusal {
+    /// The incident a refusal opens: a head-count that differs, confirmed with the right code.
+    /// With a wrong code the count is not confirmed by both parties, so nothing is opened.
+    pub fn incident_to_open(&self) -> Option<&IncidentReport> {
+        let code_ok = !self
+            .reasons
+            .iter()
+            .any(|r| matches!(r, RefusalReason::Code { .. }));
+        self.incident.as_deref().filter(|_| code_ok)
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         let mut out = match lang {
             Lang::En => format!("hand-over {} refused:", self.handover),

@@ -12,7 +12,10 @@
 //! - [`handover`]: a custody hand-over and its validation (head-count, signers, code);
 //! - [`custody`]: each traveler's loop status, its state machine, and the all-or-none
 //!   [`Custody`] aggregate;
+//! - [`request`]: a hand-over as the desk path runs it — the request checked against its
+//!   trips and loops, and what a confirmation writes (or the incident a refusal opens);
 //! - [`incident`]: incidents, their vocabulary and resolution;
+//! - [`transition`]: a planned trip's checks, and its passage through the gates to a new state;
 //! - [`record`]: the per-day and cumulative record ("zero infection, zero incident");
 //! - [`ids`], [`text`], [`error`]: ids, bilingual texts, configuration errors.
 
@@ -29,9 +32,11 @@ pub mod incident;
 pub mod missing;
 pub mod otp;
 pub mod record;
+pub mod request;
 pub mod template;
+pub mod transition;
 
-pub use custody::{Custody, CustodyError, LoopError, LoopStatus, Party, overdue};
+pub use custody::{Custody, CustodyError, LoopError, LoopStatus, Party, due_at, overdue};
 pub use error::ConfigError;
 pub use evaluate::{Answer, Answers, Instance, Outcome, Subject, evaluate};
 pub use gate::{GateBook, GateFacts, Requirement, check_gate};

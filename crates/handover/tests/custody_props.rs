@@ -27,7 +27,7 @@ const PARTIES: [Party; 8] = [
     Party::CommunityStaff {
         destination: DestinationId(11),
     },
-    Party::Hospital {
+    Party::HospitalStaff {
         destination: DestinationId(12),
     },
 ];

@@ -86,11 +86,11 @@ pub enum BundleError {
         source: MerkleError,
     },
     #[error(
-        "the stored leaf hashes do not reproduce the signed root at size {size}: run `ledger verify` before exporting bundles"
+        "the stored leaf hashes do not reproduce the signed root at size {size}: the stored log disagrees with its signed head"
     )]
     StoreDisagrees { size: u64 },
     #[error(
-        "stored entry {index} does not hash to the stored leaf hash: run `ledger verify` before exporting bundles"
+        "stored entry {index} does not hash to the stored leaf hash: the stored entry or its hash was altered"
     )]
     LeafMismatch { index: u64 },
 }

@@ -19,84 +19,39 @@ use closedloop_ledger::{
 use closedloop_trace as trace;
 use diesel::prelude::*;
 use std::collections::HashMap;
-use std::str::FromStr;
 
-/// Who takes part in a hand-over, as stored (`giver_role`, `receiver_role`). For [`Crew`] the
-/// party id is the `crew_members` id, so a crew member who signs is the one who rode.
+/// Who takes part in a hand-over, as stored (`giver_role`, `receiver_role`): the one role
+/// vocabulary of `closedloop_domain::role`. For [`Crew`] the party id is the `crew_members`
+/// id, so a crew member who signs is the one who rode.
 ///
 /// [`Crew`]: PartyRole::Crew
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum PartyRole {
-    PortStaff,
-    Crew,
-    HotelStaff,
-    CommunityStaff,
-    HospitalStaff,
+pub use closedloop_domain::role::{PartyKey, PartyRole};
+
+/// A stored role code; `hospital`, as loops stored it before the one vocabulary, still reads.
+pub(crate) fn stored_role(code: &str) -> Result<PartyRole, StoreError> {
+    code.parse()
+        .map_err(|_| StoreError::UnknownRole(code.to_string()))
 }
 
-impl PartyRole {
-    pub fn code(self) -> &'static str {
-        match self {
-            PartyRole::PortStaff => "port_staff",
-            PartyRole::Crew => "crew",
-            PartyRole::HotelStaff => "hotel_staff",
-            PartyRole::CommunityStaff => "community_staff",
-            PartyRole::HospitalStaff => "hospital_staff",
-        }
-    }
-
-    fn ledger(self) -> closedloop_ledger::entry::Role {
-        use closedloop_ledger::entry::Role;
-        match self {
-            PartyRole::PortStaff => Role::PortStaff,
-            PartyRole::Crew => Role::TransferCrew,
-            PartyRole::HotelStaff => Role::HotelStaff,
-            PartyRole::CommunityStaff => Role::CommunityStaff,
-            PartyRole::HospitalStaff => Role::HospitalStaff,
-        }
-    }
-
-    fn trace(self) -> trace::Role {
-        match self {
-            PartyRole::PortStaff => trace::Role::PortStaff,
-            PartyRole::Crew => trace::Role::Crew,
-            PartyRole::HotelStaff => trace::Role::HotelStaff,
-            PartyRole::CommunityStaff => trace::Role::CommunityStaff,
-            PartyRole::HospitalStaff => trace::Role::Hospital,
-        }
-    }
-
-    /// Where a hand-over to this receiver happens, for the ledger's place.
-    fn place_kind(giver: PartyRole, receiver: PartyRole) -> PlaceKind {
-        match (giver, receiver) {
-            (PartyRole::PortStaff, _) => PlaceKind::Port,
-            (_, PartyRole::HotelStaff) => PlaceKind::Hotel,
-            (_, PartyRole::HospitalStaff) => PlaceKind::Hospital,
-            (_, PartyRole::CommunityStaff) => PlaceKind::Home,
-            _ => PlaceKind::Vehicle,
-        }
+fn trace_role(role: PartyRole) -> trace::Role {
+    match role {
+        PartyRole::PortStaff => trace::Role::PortStaff,
+        PartyRole::Crew => trace::Role::Crew,
+        PartyRole::HotelStaff => trace::Role::HotelStaff,
+        PartyRole::CommunityStaff => trace::Role::CommunityStaff,
+        PartyRole::HospitalStaff => trace::Role::Hospital,
     }
 }
 
-impl FromStr for PartyRole {
-    type Err = StoreError;
-    fn from_str(s: &str) -> Result<Self, StoreError> {
-        Ok(match s {
-            "port_staff" => PartyRole::PortStaff,
-            "crew" => PartyRole::Crew,
-            "hotel_staff" => PartyRole::HotelStaff,
-            "community_staff" => PartyRole::CommunityStaff,
-            "hospital_staff" => PartyRole::HospitalStaff,
-            other => return Err(StoreError::UnknownRole(other.to_string())),
-        })
+/// Where a hand-over between these roles happens, for the ledger's place.
+fn place_kind(giver: PartyRole, receiver: PartyRole) -> PlaceKind {
+    match (giver, receiver) {
+        (PartyRole::PortStaff, _) => PlaceKind::Port,
+        (_, PartyRole::HotelStaff) => PlaceKind::Hotel,
+        (_, PartyRole::HospitalStaff) => PlaceKind::Hospital,
+        (_, PartyRole::CommunityStaff) => PlaceKind::Home,
+        _ => PlaceKind::Vehicle,
     }
-}
-
-/// One side of a hand-over.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PartyKey {
-    pub role: PartyRole,
-    pub id: i64,
 }
 
 pub fn add_vehicle(conn: &mut DbConnection, plate: &str, seats: i64) -> Result<i64, StoreError> {
@@ -201,13 +156,13 @@ pub struct LedgerKeys<'a> {
 
 /// The ledger entry of a hand-over (no personal data: ids and keyed traveler references).
 pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreError> {
-    let kind = PartyRole::place_kind(h.giver.role, h.receiver.role);
+    let kind = place_kind(h.giver.role, h.receiver.role);
     let coords = match (kind, h.position) {
         (PlaceKind::Home, _) | (_, None) => None,
         (_, Some((lat, lon))) => Some(Coords::from_degrees(lat, lon)?),
     };
     let party = |p: PartyKey| Party {
-        role: p.role.ledger(),
+        role: p.role.into(),
         id: Id::from_key(p.id),
     };
     Ok(Body::HandOver(LedgerHandOver {
@@ -383,7 +338,7 @@ pub fn load_trace_input(conn: &mut DbConnection) -> Result<TraceInput, StoreErro
         .load::<Row>(conn)?;
     let party = |role: &str, id: i64| -> Result<trace::Party, StoreError> {
         Ok(trace::Party {
-            role: role.parse::<PartyRole>()?.trace(),
+            role: trace_role(stored_role(role)?),
             id: trace::PartyId(id),
             name_ref: String::new(),
         })

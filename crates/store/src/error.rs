@@ -1,4 +1,30 @@
+//! What the store refuses or fails at. Each error has a stable [`code`](StoreError::code) for
+//! callers that branch on it (the web API's problem types, the CLI's advice) and a text in both
+//! languages ([`message`](StoreError::message)); `Display` is the English text. The texts say
+//! what happened and what to fix in the data or configuration, never which command to run:
+//! that advice belongs to the caller.
+//!
+//! | code | variant |
+//! |---|---|
+//! | `bad_database_url` | [`StoreError::BadUrl`] |
+//! | `database_unreachable` | [`StoreError::Connect`] |
+//! | `data_dir_unavailable` | [`StoreError::DataDir`] |
+//! | `database_pool` | [`StoreError::Pool`] |
+//! | `database_error` | [`StoreError::Query`] |
+//! | `migration_failed` | [`StoreError::Migration`] |
+//! | `unknown_port` | [`StoreError::UnknownPort`] |
+//! | `import_conflicts` | [`StoreError::Conflicts`] |
+//! | `ledger_entry_refused` | [`StoreError::LedgerEntry`] |
+//! | `empty_append` | [`StoreError::EmptyAppend`] |
+//! | `ledger_state_unreadable` | [`StoreError::LedgerState`] |
+//! | `ledger_head_unreadable` | [`StoreError::LedgerHead`] |
+//! | `ledger_gap` | [`StoreError::LedgerGap`] |
+//! | `unknown_role` | [`StoreError::UnknownRole`] |
+//! | `stored_data_unreadable` | [`StoreError::Corrupt`] |
+//! | the desk's code | [`StoreError::Desk`], see [`DeskError::code`](crate::desk::DeskError::code) |
+
 use crate::intake::Conflict;
+use closedloop_domain::Lang;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -25,16 +51,14 @@ pub enum StoreError {
     LedgerEntry(#[from] closedloop_ledger::EntryError),
     #[error("nothing to append to the ledger: a batch needs at least one entry")]
     EmptyAppend,
-    #[error(
-        "the stored ledger state is unreadable ({0}): run `closedloop ledger verify`, which names what was edited"
-    )]
+    #[error("the stored ledger state is unreadable ({0}): the row was edited or damaged")]
     LedgerState(String),
     #[error(
         "the stored signed head of size {size} is unreadable ({reason}): the row was edited or damaged"
     )]
     LedgerHead { size: i64, reason: String },
     #[error(
-        "the ledger holds {found} leaf hashes in order below {size}, not {size}: entries are missing or misnumbered; run `closedloop ledger verify`"
+        "the ledger holds {found} leaf hashes in order below {size}, not {size}: entries are missing or misnumbered"
     )]
     LedgerGap { size: u64, found: u64 },
     #[error(
@@ -54,5 +78,86 @@ impl StoreError {
             StoreError::Desk(d) => Some(d),
             _ => None,
         }
+    }
+
+    /// The stable snake_case code of this error (see the module's table).
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::BadUrl { .. } => "bad_database_url",
+            StoreError::Connect { .. } => "database_unreachable",
+            StoreError::DataDir { .. } => "data_dir_unavailable",
+            StoreError::Pool(_) => "database_pool",
+            StoreError::Query(_) => "database_error",
+            StoreError::Migration(_) => "migration_failed",
+            StoreError::UnknownPort(_) => "unknown_port",
+            StoreError::Conflicts(_) => "import_conflicts",
+            StoreError::LedgerEntry(_) => "ledger_entry_refused",
+            StoreError::EmptyAppend => "empty_append",
+            StoreError::LedgerState(_) => "ledger_state_unreadable",
+            StoreError::LedgerHead { .. } => "ledger_head_unreadable",
+            StoreError::LedgerGap { .. } => "ledger_gap",
+            StoreError::UnknownRole(_) => "unknown_role",
+            StoreError::Corrupt(_) => "stored_data_unreadable",
+            StoreError::Desk(d) => d.code(),
+        }
+    }
+
+    /// The text in the desk's language. Details that come from a library below (the database,
+    /// the connection pool, the ledger's encoder) stay as that library words them.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            StoreError::BadUrl { url, reason } => format!("数据库地址 {url:?} 无效：{reason}"),
+            StoreError::Connect { url, reason } => format!("无法打开数据库 {url}：{reason}"),
+            StoreError::DataDir { path, source } => format!("无法创建数据目录 {path}：{source}"),
+            StoreError::Pool(e) => format!("数据库连接池错误：{e}"),
+            StoreError::Query(e) => format!("数据库错误：{e}"),
+            StoreError::Migration(e) => format!("数据库迁移失败：{e}"),
+            StoreError::UnknownPort(p) => {
+                format!("数据库中没有口岸 {p:?}：请在 config/ports.toml 中添加")
+            }
+            StoreError::Conflicts(c) => {
+                format!("{} 行与已存储的旅客冲突，未导入任何数据", c.len())
+            }
+            StoreError::LedgerEntry(e) => format!("账本记录被拒绝：{e}"),
+            StoreError::EmptyAppend => "没有可写入账本的记录：每批至少一条".into(),
+            StoreError::LedgerState(d) => {
+                format!("存储的账本状态无法读取（{d}）：该行已被修改或损坏")
+            }
+            StoreError::LedgerHead { size, reason } => {
+                format!("规模为 {size} 的已签名树头无法读取（{reason}）：该行已被修改或损坏")
+            }
+            StoreError::LedgerGap { size, found } => format!(
+                "账本在 {size} 以下按序只有 {found} 个叶哈希，而非 {size} 个：有记录缺失或编号错乱"
+            ),
+            StoreError::UnknownRole(r) => format!(
+                "未知的交接角色 {r:?}：应为 port_staff、crew、hotel_staff、community_staff 或 hospital_staff"
+            ),
+            StoreError::Corrupt(d) => format!("存储的数据无法读取：{d}；该行已被修改或损坏"),
+            StoreError::Desk(d) => d.message(lang),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_texts_bilingual() {
+        let e = StoreError::LedgerGap { size: 9, found: 7 };
+        assert_eq!(e.code(), "ledger_gap");
+        assert!(!e.to_string().contains("closedloop"), "{e}");
+        assert!(e.message(Lang::ZhCn).contains("叶哈希"));
+        let d = StoreError::from(crate::desk::DeskError::NeedsReceivingTrip);
+        assert_eq!(d.code(), "needs_receiving_trip");
+        assert!(
+            !d.message(Lang::En).contains("--"),
+            "{}",
+            d.message(Lang::En)
+        );
+        assert!(d.message(Lang::ZhCn).contains("车次"));
     }
 }

@@ -4,6 +4,7 @@
 //! in a released version — add a new kind or a new encoding version instead.
 
 use super::{EntryError, Id, TravelerRef};
+use closedloop_domain::role::PartyRole;
 use serde::{Deserialize, Serialize};
 
 /// What happened. The `kind` tag comes first in the JSON object.
@@ -110,6 +111,34 @@ pub enum Role {
     DispatchDesk,
     CommandCentre,
     System,
+}
+
+/// The ledger keeps its own wire names (`transfer_crew`); the hand-over roles map onto them.
+impl From<PartyRole> for Role {
+    fn from(r: PartyRole) -> Role {
+        match r {
+            PartyRole::PortStaff => Role::PortStaff,
+            PartyRole::Crew => Role::TransferCrew,
+            PartyRole::HotelStaff => Role::HotelStaff,
+            PartyRole::CommunityStaff => Role::CommunityStaff,
+            PartyRole::HospitalStaff => Role::HospitalStaff,
+        }
+    }
+}
+
+impl Role {
+    /// The hand-over role this one acts in: a driver and an escort are crew; the desk, the
+    /// command centre and the system hand nobody over.
+    pub fn party_role(self) -> Option<PartyRole> {
+        match self {
+            Role::PortStaff => Some(PartyRole::PortStaff),
+            Role::TransferCrew | Role::Driver | Role::Escort => Some(PartyRole::Crew),
+            Role::HotelStaff => Some(PartyRole::HotelStaff),
+            Role::HospitalStaff => Some(PartyRole::HospitalStaff),
+            Role::CommunityStaff => Some(PartyRole::CommunityStaff),
+            Role::DispatchDesk | Role::CommandCentre | Role::System => None,
+        }
+    }
 }
 
 /// Where a hand-over or incident happened.
@@ -392,5 +421,33 @@ impl Body {
             Body::IncidentResolved(_) => {}
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PartyRole, Role};
+
+    #[test]
+    fn hand_over_roles_keep_their_wire_names_and_map_back() {
+        let wire: Vec<String> = PartyRole::ALL
+            .iter()
+            .map(|r| serde_json::to_string(&Role::from(*r)).unwrap())
+            .collect();
+        assert_eq!(
+            wire,
+            [
+                "\"port_staff\"",
+                "\"transfer_crew\"",
+                "\"hotel_staff\"",
+                "\"community_staff\"",
+                "\"hospital_staff\""
+            ]
+        );
+        for r in PartyRole::ALL {
+            assert_eq!(Role::from(*r).party_role(), Some(*r));
+        }
+        assert_eq!(Role::Escort.party_role(), Some(PartyRole::Crew));
+        assert_eq!(Role::DispatchDesk.party_role(), None);
     }
 }

@@ -5,8 +5,8 @@
 //! record, which contact tracing reads.
 
 use super::{
-    Desk, DeskError, Pending, crew_party, desk_party, millis, naive, require_crew, require_vehicle,
-    to_json, trip_traveler_ids,
+    AnswersProblem, Desk, DeskError, Pending, crew_party, desk_party, millis, naive, require_crew,
+    require_vehicle, to_json, trip_traveler_ids,
 };
 use crate::schema::{checklist_instances, disinfections};
 use crate::{DbConnection, StoreError};
@@ -47,9 +47,7 @@ pub struct RecordedChecklist {
 /// template lacks are kept, so evaluation names them.
 pub fn parse_answers(template: &Template, json: &Value) -> Result<Answers, DeskError> {
     let Value::Object(map) = json else {
-        return Err(DeskError::BadAnswers(
-            "expected a JSON object of answers by item key".into(),
-        ));
+        return Err(DeskError::BadAnswers(AnswersProblem::NotAnObject));
     };
     let mut out = Answers::new();
     for (key, v) in map {
@@ -59,13 +57,17 @@ pub fn parse_answers(template: &Template, json: &Value) -> Result<Answers, DeskE
             Value::Number(n) => Answer::Number(n.as_f64().unwrap_or(f64::NAN)),
             Value::String(s) if photo => Answer::Photo(s.clone()),
             Value::String(s) => Answer::Text(s.clone()),
-            Value::Object(_) => serde_json::from_value(v.clone())
-                .map_err(|e| DeskError::BadAnswers(format!("{key:?}: {e}")))?,
+            Value::Object(_) => serde_json::from_value(v.clone()).map_err(|e| {
+                DeskError::BadAnswers(AnswersProblem::Unreadable {
+                    key: key.clone(),
+                    detail: e.to_string(),
+                })
+            })?,
             Value::Null => continue,
             Value::Array(_) => {
-                return Err(DeskError::BadAnswers(format!(
-                    "{key:?}: a list is not an answer; give yes/no, a number or a text"
-                )));
+                return Err(DeskError::BadAnswers(AnswersProblem::List {
+                    key: key.clone(),
+                }));
             }
         };
         out.insert(key.clone(), answer);

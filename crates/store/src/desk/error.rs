@@ -1,12 +1,41 @@
 //! What the desk path refuses, in both languages: a refused gate or hand-over carries the
 //! hand-over crate's own report (every missing item, every reason), the rest name the row.
+//! Each refusal has a stable code ([`DeskError::code`]); the texts name what to fix, never a
+//! command or a flag to type.
+//!
+//! | code | variant |
+//! |---|---|
+//! | `gate_refused` | [`DeskError::GateRefused`] |
+//! | `handover_refused` | [`DeskError::HandoverRefused`] |
+//! | `custody_refused` | [`DeskError::Custody`] |
+//! | `trip_not_found`, `vehicle_not_found`, `crew_member_not_found`, `traveler_not_found`, `port_not_found`, `handover_not_found`, `incident_not_found` | [`DeskError::NotFound`] |
+//! | `trip_state` | [`DeskError::TripState`] |
+//! | `no_checklist_template` | [`DeskError::NoTemplate`] |
+//! | `checklist_wrong_subject`, `checklist_bad_shift` | [`DeskError::Instance`] |
+//! | `incident_already_resolved`, `incident_empty_note`, `incident_before_report` | [`DeskError::Incident`] |
+//! | `not_on_trip` | [`DeskError::NotOnTrip`] |
+//! | `not_trip_crew` | [`DeskError::NotTripCrew`] |
+//! | `wrong_stop` | [`DeskError::WrongStop`] |
+//! | `no_such_stop` | [`DeskError::NoSuchStop`] |
+//! | `needs_receiving_trip` | [`DeskError::NeedsReceivingTrip`] |
+//! | `handover_already_confirmed` | [`DeskError::AlreadyConfirmed`] |
+//! | `open_loops` | [`DeskError::OpenLoops`] |
+//! | `bad_answers` | [`DeskError::BadAnswers`] |
+//! | `bad_plan` | [`DeskError::BadPlan`] |
+//! | `bad_position` | [`DeskError::BadPosition`] |
+//! | `empty_description` | [`DeskError::EmptyDescription`] |
 
 use chrono::NaiveDate;
-use closedloop_domain::Lang;
+use closedloop_domain::{DomainError, Lang};
 use closedloop_handover::evaluate::InstanceError;
 use closedloop_handover::incident::IncidentError;
+use closedloop_handover::request::RequestRefusal;
+use closedloop_handover::transition::PlanProblem;
 use closedloop_handover::{ChecklistKind, CustodyError, GateRefusal, HandoverRefusal};
 use std::fmt;
+
+/// What was attempted on a trip in a state that does not allow it (the hand-over rules').
+pub use closedloop_handover::request::TripAction;
 
 /// A kind of row a command names by id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,29 +63,53 @@ impl Thing {
     }
 }
 
-/// What was attempted on a trip in a state that does not allow it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TripAction {
-    Approve,
-    Depart,
-    Complete,
-    /// Its crew hands travelers over: only once it has departed.
-    HandOverFromCrew,
-    /// Its crew takes travelers over: not once it is completed or cancelled.
-    HandOverToCrew,
+impl Thing {
+    fn code(self) -> &'static str {
+        match self {
+            Thing::Trip => "trip_not_found",
+            Thing::Vehicle => "vehicle_not_found",
+            Thing::CrewMember => "crew_member_not_found",
+            Thing::Traveler => "traveler_not_found",
+            Thing::Port => "port_not_found",
+            Thing::Handover => "handover_not_found",
+            Thing::Incident => "incident_not_found",
+        }
+    }
 }
 
-impl TripAction {
-    fn label(self, lang: Lang) -> &'static str {
-        match self {
-            TripAction::Approve => lang.pick("be approved", "审批"),
-            TripAction::Depart => lang.pick("depart", "发车"),
-            TripAction::Complete => lang.pick("be completed", "完成"),
-            TripAction::HandOverFromCrew => lang.pick(
-                "hand travelers over (it has not departed)",
-                "交出旅客（尚未发车）",
-            ),
-            TripAction::HandOverToCrew => lang.pick("take travelers over", "接收旅客"),
+/// Why the answers of a check-list cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnswersProblem {
+    NotAnObject,
+    /// An answer given as an object that is not one (the JSON reader's detail).
+    Unreadable {
+        key: String,
+        detail: String,
+    },
+    List {
+        key: String,
+    },
+}
+
+impl AnswersProblem {
+    pub fn message(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (AnswersProblem::NotAnObject, Lang::En) => {
+                "expected a JSON object of answers by item key".into()
+            }
+            (AnswersProblem::NotAnObject, Lang::ZhCn) => {
+                "应为按检查项 key 给出答案的 JSON 对象".into()
+            }
+            (AnswersProblem::Unreadable { key, detail }, Lang::En) => format!("{key:?}: {detail}"),
+            (AnswersProblem::Unreadable { key, detail }, Lang::ZhCn) => {
+                format!("{key:?}：{detail}")
+            }
+            (AnswersProblem::List { key }, Lang::En) => {
+                format!("{key:?}: a list is not an answer; give yes/no, a number or a text")
+            }
+            (AnswersProblem::List { key }, Lang::ZhCn) => {
+                format!("{key:?}：列表不是答案，请填写是/否、数值或文字")
+            }
         }
     }
 }
@@ -122,9 +175,9 @@ pub enum DeskError {
         trip: i64,
         travelers: Vec<i64>,
     },
-    BadAnswers(String),
-    BadPlan(String),
-    BadPosition(String),
+    BadAnswers(AnswersProblem),
+    BadPlan(PlanProblem),
+    BadPosition(DomainError),
     EmptyDescription,
 }
 
@@ -134,7 +187,72 @@ impl From<IncidentError> for DeskError {
     }
 }
 
+/// A hand-over rule's refusal as the desk reports it.
+impl From<RequestRefusal> for DeskError {
+    fn from(r: RequestRefusal) -> Self {
+        match r {
+            RequestRefusal::NotOnTrip { trip, travelers } => DeskError::NotOnTrip {
+                trip: trip.0,
+                travelers: travelers.into_iter().map(|t| t.0).collect(),
+            },
+            RequestRefusal::WrongStop {
+                trip,
+                destination,
+                travelers,
+            } => DeskError::WrongStop {
+                trip: trip.0,
+                destination: destination.0,
+                travelers: travelers.into_iter().map(|(t, d)| (t.0, d.0)).collect(),
+            },
+            RequestRefusal::NotTripCrew { trip, crew } => DeskError::NotTripCrew {
+                trip: trip.0,
+                crew: crew.0,
+            },
+            RequestRefusal::TripState {
+                trip,
+                state,
+                action,
+            } => DeskError::TripState {
+                trip: trip.0,
+                state: state.code().to_string(),
+                action,
+            },
+            RequestRefusal::NeedsReceivingTrip => DeskError::NeedsReceivingTrip,
+            RequestRefusal::Custody(e) => DeskError::Custody(e),
+        }
+    }
+}
+
 impl DeskError {
+    /// The stable snake_case code of this refusal (see the module's table).
+    pub fn code(&self) -> &'static str {
+        use DeskError::*;
+        match self {
+            GateRefused(_) => "gate_refused",
+            HandoverRefused { .. } => "handover_refused",
+            Custody(_) => "custody_refused",
+            NotFound { thing, .. } => thing.code(),
+            TripState { .. } => "trip_state",
+            NoTemplate { .. } => "no_checklist_template",
+            Instance(InstanceError::WrongSubject { .. }) => "checklist_wrong_subject",
+            Instance(InstanceError::BadShift) => "checklist_bad_shift",
+            Incident(IncidentError::AlreadyResolved { .. }) => "incident_already_resolved",
+            Incident(IncidentError::EmptyNote { .. }) => "incident_empty_note",
+            Incident(IncidentError::BeforeReport { .. }) => "incident_before_report",
+            NotOnTrip { .. } => "not_on_trip",
+            NotTripCrew { .. } => "not_trip_crew",
+            WrongStop { .. } => "wrong_stop",
+            NoSuchStop { .. } => "no_such_stop",
+            NeedsReceivingTrip => "needs_receiving_trip",
+            AlreadyConfirmed { .. } => "handover_already_confirmed",
+            OpenLoops { .. } => "open_loops",
+            BadAnswers(_) => "bad_answers",
+            BadPlan(_) => "bad_plan",
+            BadPosition(_) => "bad_position",
+            EmptyDescription => "empty_description",
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         use DeskError::*;
         match (self, lang) {
@@ -183,7 +301,7 @@ impl DeskError {
                 "{day} 没有生效的“{}”清单版本：请在 config/checklists.toml 中添加",
                 kind.label(lang)
             ),
-            (Instance(e), _) => e.to_string(),
+            (Instance(e), _) => e.message(lang),
             (Incident(e), _) => e.message(lang),
             (NotOnTrip { trip, travelers }, Lang::En) => format!(
                 "traveler(s) {} are not on trip {trip}: add them to the trip first",
@@ -238,12 +356,9 @@ impl DeskError {
                 format!("车次 {trip} 共 {stops} 个站点（从 0 编号），没有站点 {stop}")
             }
             (NeedsReceivingTrip, Lang::En) => {
-                "a hand-over from one crew to another names the receiving crew's trip (--to-trip)"
-                    .into()
+                "a hand-over from one crew to another names the receiving crew's trip".into()
             }
-            (NeedsReceivingTrip, Lang::ZhCn) => {
-                "专班之间的交接须写明接收专班的车次（--to-trip）".into()
-            }
+            (NeedsReceivingTrip, Lang::ZhCn) => "专班之间的交接须写明接收专班的车次".into(),
             (AlreadyConfirmed { handover }, Lang::En) => {
                 format!("hand-over {handover} was already confirmed; start a new one")
             }
@@ -258,12 +373,14 @@ impl DeskError {
                 "车次 {trip} 不能完成：专班仍负责旅客 {}，请先登记交接",
                 ids(travelers)
             ),
-            (BadAnswers(d), Lang::En) => format!("the answers cannot be read: {d}"),
-            (BadAnswers(d), Lang::ZhCn) => format!("无法读取清单答案：{d}"),
-            (BadPlan(d), Lang::En) => format!("the trip cannot be planned: {d}"),
-            (BadPlan(d), Lang::ZhCn) => format!("车次无法编排：{d}"),
-            (BadPosition(d), Lang::En) => format!("the position is not on the globe: {d}"),
-            (BadPosition(d), Lang::ZhCn) => format!("位置坐标无效：{d}"),
+            (BadAnswers(d), Lang::En) => format!("the answers cannot be read: {}", d.message(lang)),
+            (BadAnswers(d), Lang::ZhCn) => format!("无法读取清单答案：{}", d.message(lang)),
+            (BadPlan(d), Lang::En) => format!("the trip cannot be planned: {}", d.message(lang)),
+            (BadPlan(d), Lang::ZhCn) => format!("车次无法编排：{}", d.message(lang)),
+            (BadPosition(d), Lang::En) => {
+                format!("the position is not on the globe: {}", d.message(lang))
+            }
+            (BadPosition(d), Lang::ZhCn) => format!("位置坐标无效：{}", d.message(lang)),
             (EmptyDescription, Lang::En) => {
                 "describe the incident: what happened, who was involved".into()
             }

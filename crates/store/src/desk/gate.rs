@@ -1,13 +1,14 @@
 //! A trip's transitions through the gates of `config/gates.toml`: the facts come from the
-//! tables, `closedloop_handover::check_gate` decides, and the decision — passed or refused with
-//! every missing item — is stored with a GateDecision ledger entry either way. A refusal is
-//! committed, then returned as [`DeskError::GateRefused`].
+//! tables, `closedloop_handover::transition` decides (which gates, whether the trip may leave
+//! its state, what each gate is missing, the trip's times afterwards), and each gate's
+//! decision — passed or refused with every missing item — is stored with a GateDecision ledger
+//! entry either way. A refusal is committed, then returned as [`DeskError::GateRefused`].
 
-use super::trip::{TripRow, batch_of, load_trip, trip_stops};
+use super::trip::{TripRow, batch_of, batch_state, load_trip, trip_stops};
 use super::{
-    Desk, DeskError, TripAction, desk_party, millis, naive, to_json, trip_crew_ids,
-    trip_traveler_ids,
+    Desk, DeskError, desk_party, millis, naive, to_json, trip_crew_ids, trip_traveler_ids,
 };
+use crate::custody::PartyRole;
 use crate::schema::{
     checklist_instances, crew_members, disinfections, gate_decisions, traveler_loops, trips,
     vehicles,
@@ -16,8 +17,9 @@ use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use closedloop_domain::batch::BatchState;
 use closedloop_domain::fleet::Plate;
-use closedloop_domain::ids::{BatchId, CrewId, VehicleId};
-use closedloop_handover::{ChecklistKind, GateFacts, GateRefusal, Missing, check_gate};
+use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_handover::transition::{self, TransitionRefusal};
+use closedloop_handover::{ChecklistKind, GateFacts, Missing};
 use closedloop_ledger::Body;
 use closedloop_ledger::entry::{Decision, GateDecision, Id, Subject, SubjectKind};
 use diesel::dsl::max;
@@ -133,19 +135,6 @@ fn missing_id(m: &Missing) -> Result<Id, StoreError> {
     Ok(Id::new(text)?)
 }
 
-/// The states a transition leaves from, and the gates it passes on the way (a planned trip
-/// that departs passes the approval gate too).
-fn route(state: &str, target: BatchState) -> Option<Vec<BatchState>> {
-    use BatchState::*;
-    match (state, target) {
-        ("planned", Approved) => Some(vec![Approved]),
-        ("planned", Departed) => Some(vec![Approved, Departed]),
-        ("approved", Departed) => Some(vec![Departed]),
-        ("departed", Completed) => Some(vec![Completed]),
-        _ => None,
-    }
-}
-
 impl Desk<'_> {
     /// Planned → approved, through the approval gate.
     pub fn approve(
@@ -188,58 +177,50 @@ impl Desk<'_> {
         let book = self.gates().clone();
         let decided = self.transact(conn, |conn, pending| {
             let trip = load_trip(conn, trip_id)?;
-            let action = match target {
-                BatchState::Approved => TripAction::Approve,
-                BatchState::Completed => TripAction::Complete,
-                _ => TripAction::Depart,
-            };
-            let gates = route(&trip.state, target).ok_or_else(|| DeskError::TripState {
-                trip: trip_id,
-                state: trip.state.clone(),
-                action,
-            })?;
-            if target == BatchState::Completed {
-                let held: Vec<i64> = traveler_loops::table
-                    .filter(traveler_loops::status.eq("in_custody"))
-                    .filter(traveler_loops::party.eq("crew"))
-                    .filter(traveler_loops::party_id.eq(trip_id))
-                    .select(traveler_loops::traveler_id)
-                    .order(traveler_loops::traveler_id)
-                    .load(conn)?;
-                if !held.is_empty() {
-                    return Err(DeskError::OpenLoops {
+            let held: Vec<i64> = traveler_loops::table
+                .filter(traveler_loops::status.eq("in_custody"))
+                .filter(traveler_loops::party.eq(PartyRole::Crew.code()))
+                .filter(traveler_loops::party_id.eq(trip_id))
+                .select(traveler_loops::traveler_id)
+                .order(traveler_loops::traveler_id)
+                .load(conn)?;
+            let held: Vec<TravelerId> = held.into_iter().map(TravelerId).collect();
+            let gates =
+                transition::route(batch_state(&trip)?, target, &held).map_err(|r| match r {
+                    TransitionRefusal::TripState { action, .. } => DeskError::TripState {
                         trip: trip_id,
-                        travelers: held,
-                    }
-                    .into());
-                }
-            }
+                        state: trip.state.clone(),
+                        action,
+                    },
+                    TransitionRefusal::OpenLoops { travelers } => DeskError::OpenLoops {
+                        trip: trip_id,
+                        travelers: travelers.into_iter().map(|t| t.0).collect(),
+                    },
+                })?;
             let crew = trip_crew_ids(conn, trip_id)?;
             let stops = trip_stops(conn, trip_id)?;
             let batch = batch_of(&trip, &crew, &stops)?;
             let travelers = trip_traveler_ids(conn, trip_id)?;
             let facts = gate_facts(conn, &trip)?;
-            let mut missing: Vec<Missing> = Vec::new();
+            let decided = transition::decide_gates(&book, &gates, target, &batch, &facts, at);
             let mut entries = Vec::new();
             let mut rows = Vec::new();
-            for gate in gates {
-                let found = match check_gate(&book, gate, &batch, &facts, at) {
-                    Ok(()) => Vec::new(),
-                    Err(r) => r.missing,
-                };
-                let mut ids = found
+            for check in &decided.checks {
+                let mut ids = check
+                    .missing
                     .iter()
                     .map(missing_id)
                     .collect::<Result<Vec<_>, _>>()?;
                 ids.sort_unstable();
                 ids.dedup();
+                let passed = check.missing.is_empty();
                 let mut body = Body::GateDecision(GateDecision {
-                    gate: Id::new(gate.code())?,
+                    gate: Id::new(check.gate.code())?,
                     subject: Subject {
                         kind: SubjectKind::Batch,
                         id: Id::from_key(trip_id),
                     },
-                    decision: if found.is_empty() {
+                    decision: if passed {
                         Decision::Pass
                     } else {
                         Decision::Block
@@ -250,12 +231,7 @@ impl Desk<'_> {
                 });
                 body.normalize();
                 entries.push((millis(at)?, body));
-                rows.push((gate, to_json(&found), found.is_empty()));
-                for m in found {
-                    if !missing.contains(&m) {
-                        missing.push(m);
-                    }
-                }
+                rows.push((check.gate, to_json(&check.missing), passed));
             }
             let first = pending.append(conn, entries)?;
             let mut seqs = Vec::new();
@@ -273,31 +249,22 @@ impl Desk<'_> {
                     ))
                     .execute(conn)?;
             }
-            if !missing.is_empty() {
-                return Ok(Err(GateRefusal {
-                    batch: BatchId(trip_id),
-                    transition: target,
-                    missing,
-                }));
+            if let Some(refusal) = decided.refusal {
+                return Ok(Err(refusal));
             }
-            let now = naive(at);
-            let update = diesel::update(trips::table.find(trip_id));
-            match target {
-                BatchState::Departed => update
-                    .set((
-                        trips::state.eq(target.code()),
-                        trips::started_at.eq(now),
-                        trips::ended_at.eq(trip.ended_at.max(now)),
-                    ))
-                    .execute(conn)?,
-                BatchState::Completed => update
-                    .set((
-                        trips::state.eq(target.code()),
-                        trips::ended_at.eq(trip.started_at.max(now)),
-                    ))
-                    .execute(conn)?,
-                _ => update.set(trips::state.eq(target.code())).execute(conn)?,
-            };
+            let (started, ended) = transition::times_after(
+                target,
+                trip.started_at.and_utc(),
+                trip.ended_at.and_utc(),
+                at,
+            );
+            diesel::update(trips::table.find(trip_id))
+                .set((
+                    trips::state.eq(target.code()),
+                    trips::started_at.eq(naive(started)),
+                    trips::ended_at.eq(naive(ended)),
+                ))
+                .execute(conn)?;
             Ok(Ok(seqs))
         })?;
         match decided {

@@ -1,10 +1,10 @@
 //! Hand-overs in two steps, as the phones do them. The giver starts one ([`start_handover`]):
-//! the store checks the parties, the trip and every traveler's loop, keeps a fresh 32-byte
-//! secret and returns the six-digit code the giver's phone shows ([`handover_code`] shows it
-//! again, for any instant). The receiver confirms it ([`Desk::confirm_handover`]) with that
-//! code and the head-count both counted; `closedloop_handover` validates it all, custody moves
-//! for every traveler or none, and the hand-over row, its travelers, their loops and the
-//! HandOver ledger entry commit together.
+//! the store loads the trips and every traveler's loop, `closedloop_handover::request` checks
+//! them, and the store keeps a fresh 32-byte secret and returns the six-digit code the giver's
+//! phone shows ([`handover_code`] shows it again, for any instant). The receiver confirms it
+//! ([`Desk::confirm_handover`]) with that code and the head-count both counted; the rules
+//! decide, and the store writes what they return — the hand-over row, its travelers, their
+//! loops and the HandOver ledger entry together, or the incident a refusal opens.
 //!
 //! A wrong code changes nothing. A head-count that differs from the list, confirmed with the
 //! right code, stores nothing of the hand-over but opens an incident (with its ledger entry);
@@ -12,22 +12,23 @@
 //! travelers at the port: their loop opens there.
 
 use super::incident::{NewIncident, open_in};
-use super::trip::{TripRow, load_trip};
+use super::trip::{TripRow, batch_state, load_trip};
 use super::{
-    Desk, DeskError, Thing, TripAction, naive, not_found, party_code, party_from_code, rules_party,
-    to_json, trip_crew_ids, trip_traveler_ids,
+    Desk, DeskError, Thing, naive, not_found, party_code, party_from_code, to_json, trip_crew_ids,
 };
-use crate::custody::{NewHandover, PartyKey, PartyRole, handover_body, insert_handover};
+use crate::custody::{NewHandover, PartyKey, handover_body, insert_handover, stored_role};
 use crate::schema::trip_travelers;
 use crate::schema::{handover_requests, ports, traveler_loops};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, Utc};
 use closedloop_domain::geo::Coordinates;
-use closedloop_domain::ids::{BatchId, TravelerId};
-use closedloop_handover::handover::RefusalReason;
+use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use closedloop_handover::ids::HandoverId;
 use closedloop_handover::otp::{self, HandoverSecret, OneTimeCode};
-use closedloop_handover::{Custody, CustodyError, Handover, LoopError, LoopStatus, Party};
+use closedloop_handover::request::{
+    self, Confirmation, Decision, IncidentToOpen, Request, TripFacts,
+};
+use closedloop_handover::{Custody, LoopStatus};
 use diesel::prelude::*;
 
 /// What the giver starts: who hands whom to whom, on which trip.
@@ -75,20 +76,13 @@ pub struct ConfirmedHandover {
     pub changes: Vec<(i64, LoopStatus)>,
 }
 
-/// A stored request, checked against the trips as they are now.
-struct Checked {
-    trip: TripRow,
-    giver: Party,
-    receiver: Party,
-}
-
-struct Request {
+struct Stored {
     s: StartHandover,
     secret: String,
     status: String,
 }
 
-fn load_request(conn: &mut DbConnection, id: i64) -> Result<Request, StoreError> {
+fn load_request(conn: &mut DbConnection, id: i64) -> Result<Stored, StoreError> {
     type Row = (
         i64,
         Option<i64>,
@@ -124,16 +118,16 @@ fn load_request(conn: &mut DbConnection, id: i64) -> Result<Request, StoreError>
         .ok_or_else(|| not_found(Thing::Handover, id))?;
     let travelers: Vec<i64> = serde_json::from_str(&r.8)
         .map_err(|e| StoreError::LedgerState(format!("handover_requests {id}: {e}")))?;
-    Ok(Request {
+    Ok(Stored {
         s: StartHandover {
             trip_id: r.0,
             to_trip_id: r.1,
             giver: PartyKey {
-                role: r.2.parse()?,
+                role: stored_role(&r.2)?,
                 id: r.3,
             },
             receiver: PartyKey {
-                role: r.4.parse()?,
+                role: stored_role(&r.4)?,
                 id: r.5,
             },
             giver_signer: r.6,
@@ -146,96 +140,54 @@ fn load_request(conn: &mut DbConnection, id: i64) -> Result<Request, StoreError>
     })
 }
 
-fn state_error(trip: &TripRow, action: TripAction) -> StoreError {
-    DeskError::TripState {
-        trip: trip.id,
-        state: trip.state.clone(),
-        action,
-    }
-    .into()
-}
-
-fn require_trip_crew(conn: &mut DbConnection, trip: i64, crew: i64) -> Result<(), StoreError> {
-    if trip_crew_ids(conn, trip)?.contains(&crew) {
-        Ok(())
-    } else {
-        Err(DeskError::NotTripCrew { trip, crew }.into())
-    }
-}
-
-/// The parties, trips and travelers of a hand-over, as they stand now.
-fn check(conn: &mut DbConnection, s: &StartHandover) -> Result<Checked, StoreError> {
-    let trip = load_trip(conn, s.trip_id)?;
-    let on_trip = trip_traveler_ids(conn, trip.id)?;
-    let off: Vec<i64> = s
-        .travelers
-        .iter()
-        .copied()
-        .filter(|t| !on_trip.contains(t))
-        .collect();
-    if !off.is_empty() {
-        return Err(DeskError::NotOnTrip {
-            trip: trip.id,
-            travelers: off,
-        }
-        .into());
-    }
-    if matches!(
-        s.receiver.role,
-        PartyRole::HotelStaff | PartyRole::CommunityStaff | PartyRole::HospitalStaff
-    ) {
-        // Delivered where the plan sends them: a stop's receiver takes only its own travelers.
-        let planned: Vec<(i64, Option<i64>)> = trip_travelers::table
-            .filter(trip_travelers::trip_id.eq(trip.id))
-            .filter(trip_travelers::traveler_id.eq_any(&s.travelers))
-            .select((trip_travelers::traveler_id, trip_travelers::destination_id))
-            .order(trip_travelers::traveler_id)
-            .load(conn)?;
-        let elsewhere: Vec<(i64, i64)> = planned
+/// A trip as the hand-over rules see it: its port, vehicle, state, crew, and every rider with
+/// the destination of their stop.
+fn trip_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<TripFacts, StoreError> {
+    let riders: Vec<(i64, Option<i64>)> = trip_travelers::table
+        .filter(trip_travelers::trip_id.eq(trip.id))
+        .select((trip_travelers::traveler_id, trip_travelers::destination_id))
+        .order(trip_travelers::traveler_id)
+        .load(conn)?;
+    Ok(TripFacts {
+        id: BatchId(trip.id),
+        port: PortId(trip.port_id),
+        vehicle: VehicleId(trip.vehicle_id),
+        state: batch_state(trip)?,
+        crew: trip_crew_ids(conn, trip.id)?
             .into_iter()
-            .filter_map(|(t, d)| d.filter(|&d| d != s.receiver.id).map(|d| (t, d)))
-            .collect();
-        if !elsewhere.is_empty() {
-            return Err(DeskError::WrongStop {
-                trip: trip.id,
-                destination: s.receiver.id,
-                travelers: elsewhere,
-            }
-            .into());
-        }
-    }
-    let giver_crew = s.giver.role == PartyRole::Crew;
-    if giver_crew {
-        require_trip_crew(conn, trip.id, s.giver.id)?;
-        if trip.state != "departed" {
-            return Err(state_error(&trip, TripAction::HandOverFromCrew));
-        }
-    }
-    let receiver_trip = match (s.receiver.role, giver_crew) {
-        (PartyRole::Crew, true) => {
-            let to = s.to_trip_id.ok_or(DeskError::NeedsReceivingTrip)?;
-            let to = load_trip(conn, to)?;
-            if to.state != "departed" {
-                return Err(state_error(&to, TripAction::HandOverToCrew));
-            }
-            to.id
-        }
-        (PartyRole::Crew, false) => {
-            if !matches!(trip.state.as_str(), "planned" | "approved" | "departed") {
-                return Err(state_error(&trip, TripAction::HandOverToCrew));
-            }
-            trip.id
-        }
-        _ => trip.id,
-    };
-    if s.receiver.role == PartyRole::Crew {
-        require_trip_crew(conn, receiver_trip, s.receiver.id)?;
-    }
-    Ok(Checked {
-        giver: rules_party(s.giver, trip.id, trip.port_id),
-        receiver: rules_party(s.receiver, receiver_trip, trip.port_id),
-        trip,
+            .map(CrewId)
+            .collect(),
+        riders: riders
+            .into_iter()
+            .map(|(t, d)| (TravelerId(t), d.map(DestinationId)))
+            .collect(),
     })
+}
+
+/// The trips a request names, as they are now: the crew side's, and the receiving crew's when
+/// one is named.
+fn request_facts(
+    conn: &mut DbConnection,
+    s: &StartHandover,
+) -> Result<(TripRow, TripFacts, Option<TripFacts>), StoreError> {
+    let trip = load_trip(conn, s.trip_id)?;
+    let facts = trip_facts(conn, &trip)?;
+    let to = match s.to_trip_id {
+        Some(id) => {
+            let to = load_trip(conn, id)?;
+            Some(trip_facts(conn, &to)?)
+        }
+        None => None,
+    };
+    Ok((trip, facts, to))
+}
+
+fn rules_request(s: &StartHandover) -> Request {
+    Request {
+        giver: s.giver,
+        receiver: s.receiver,
+        travelers: s.travelers.iter().map(|&t| TravelerId(t)).collect(),
+    }
 }
 
 fn load_custody(conn: &mut DbConnection, travelers: &[i64]) -> Result<Custody, StoreError> {
@@ -284,55 +236,6 @@ pub(crate) fn row_status(
     })
 }
 
-/// Registers at the port the travelers port staff hand over who are not yet in custody.
-fn admit_at_port(
-    custody: &mut Custody,
-    c: &Checked,
-    travelers: &[i64],
-    at: DateTime<Utc>,
-) -> Result<(), CustodyError> {
-    if let Party::PortStaff { port } = c.giver {
-        let new: Vec<TravelerId> = travelers
-            .iter()
-            .map(|&t| TravelerId(t))
-            .filter(|t| custody.status(*t) == LoopStatus::NotInCustody)
-            .collect();
-        custody.admit(port, &new, at)?;
-    }
-    Ok(())
-}
-
-/// Checks every traveler could move now: the same rules the confirmation applies.
-fn dry_run(conn: &mut DbConnection, c: &Checked, s: &StartHandover) -> Result<(), StoreError> {
-    let mut custody = load_custody(conn, &s.travelers)?;
-    admit_at_port(&mut custody, c, &s.travelers, s.at).map_err(DeskError::Custody)?;
-    let mut problems = Vec::new();
-    let mut seen = Vec::new();
-    for &t in &s.travelers {
-        if seen.contains(&t) {
-            problems.push((TravelerId(t), LoopError::Duplicate));
-            continue;
-        }
-        seen.push(t);
-        if let Err(e) =
-            custody
-                .status(TravelerId(t))
-                .hand_over(c.giver, c.receiver, s.at, HandoverId(0))
-        {
-            problems.push((TravelerId(t), e));
-        }
-    }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(DeskError::Custody(CustodyError {
-            handover: None,
-            problems,
-        })
-        .into())
-    }
-}
-
 /// Starts a hand-over (see the module docs): checks it could go through now, stores it with a
 /// fresh secret, returns its id and the code the giver's phone shows.
 pub fn start_handover(
@@ -344,8 +247,10 @@ pub fn start_handover(
         .map_err(|e| StoreError::LedgerState(format!("no system randomness: {e}")))?;
     let secret = HandoverSecret::from_bytes(bytes);
     let id = conn.transaction(|conn| {
-        let c = check(conn, s)?;
-        dry_run(conn, &c, s)?;
+        let (_, trip, to_trip) = request_facts(conn, s)?;
+        let custody = load_custody(conn, &s.travelers)?;
+        request::check_start(&rules_request(s), &trip, to_trip.as_ref(), &custody, s.at)
+            .map_err(DeskError::from)?;
         Ok::<_, StoreError>(
             diesel::insert_into(handover_requests::table)
                 .values((
@@ -397,6 +302,27 @@ enum Decided {
     Refused(Box<closedloop_handover::HandoverRefusal>, Option<i64>),
 }
 
+fn coordinates((lat, lon): (f64, f64)) -> Result<Coordinates, StoreError> {
+    Coordinates::new(lat, lon).map_err(|e| DeskError::BadPosition(e).into())
+}
+
+/// The incident a head-count mismatch opens, as the desk stores incidents.
+fn new_incident(i: &IncidentToOpen) -> NewIncident {
+    let r = &i.report;
+    NewIncident {
+        kind: r.kind,
+        severity: r.severity,
+        at: r.at,
+        position: i.position.map(|p| (p.lat(), p.lon())),
+        trip_id: r.batch.map(|b| b.0),
+        vehicle_id: r.vehicle.map(|v| v.0),
+        travelers: r.travelers.iter().map(|t| t.0).collect(),
+        crew: r.crew.iter().map(|c| c.0).collect(),
+        description: r.description.clone(),
+        reported_by: Some(i.reported_by),
+    }
+}
+
 impl Desk<'_> {
     /// Confirms a started hand-over with the receiver's code and the head-count (see the
     /// module docs).
@@ -412,78 +338,53 @@ impl Desk<'_> {
             }
             let secret = HandoverSecret::from_hex(&r.secret)
                 .map_err(|e| StoreError::LedgerState(format!("handover_requests {}: {e}", c.id)))?;
-            let checked = check(conn, &r.s)?;
-            let trip = &checked.trip;
+            let (trip, facts, to_trip) = request_facts(conn, &r.s)?;
             let port: (f64, f64) = ports::table
                 .find(trip.port_id)
                 .select((ports::lat, ports::lon))
                 .first(conn)?;
-            let (lat, lon) = c.position.unwrap_or(port);
-            let place =
-                Coordinates::new(lat, lon).map_err(|e| DeskError::BadPosition(e.to_string()))?;
             let expected = r.s.expected.unwrap_or(r.s.travelers.len() as i64);
-            let handover = Handover {
-                id: HandoverId(c.id),
-                batch: Some(BatchId(trip.id)),
-                giver: checked.giver,
+            let confirmation = Confirmation {
+                handover: HandoverId(c.id),
+                request: rules_request(&r.s),
                 giver_signer: r.s.giver_signer.clone(),
-                receiver: checked.receiver,
-                receiver_signer: c.receiver_signer.clone(),
-                travelers: r.s.travelers.iter().map(|&t| TravelerId(t)).collect(),
                 expected: u32::try_from(expected).unwrap_or(u32::MAX),
+                receiver_signer: c.receiver_signer.clone(),
+                code: c.code.clone(),
                 counted: u32::try_from(c.counted).unwrap_or(u32::MAX),
                 at: c.at,
-                place,
-                code: c.code.clone(),
+                position: c.position.map(coordinates).transpose()?,
+                port_place: coordinates(port)?,
             };
-            let confirmed = match handover.confirm(&secret) {
-                Ok(h) => h,
-                Err(refusal) => {
-                    let code_ok = !refusal
-                        .reasons
-                        .iter()
-                        .any(|r| matches!(r, RefusalReason::Code { .. }));
-                    let incident = match (&refusal.incident, code_ok) {
-                        (Some(report), true) => {
-                            let mut crew = trip_crew_ids(conn, trip.id)?;
-                            crew.retain(|&m| {
-                                [r.s.giver, r.s.receiver]
-                                    .iter()
-                                    .any(|p| p.role == PartyRole::Crew && p.id == m)
-                            });
-                            let i = NewIncident {
-                                kind: report.kind,
-                                severity: report.severity,
-                                at: report.at,
-                                position: c.position,
-                                trip_id: Some(trip.id),
-                                vehicle_id: Some(trip.vehicle_id),
-                                travelers: r.s.travelers.clone(),
-                                crew,
-                                description: report.description.clone(),
-                                reported_by: Some(r.s.receiver),
-                            };
-                            Some(open_in(conn, pending, &i)?)
-                        }
-                        _ => None,
-                    };
-                    if incident.is_none() {
-                        return Err(DeskError::HandoverRefused {
-                            refusal: Box::new(refusal),
-                            incident: None,
-                        }
-                        .into());
+            let custody = load_custody(conn, &r.s.travelers)?;
+            let decision = request::decide_confirmation(
+                &confirmation,
+                &facts,
+                to_trip.as_ref(),
+                custody,
+                &secret,
+            )
+            .map_err(DeskError::from)?;
+            let transfer = match decision {
+                Decision::Transfer(t) => t,
+                Decision::Refused {
+                    refusal,
+                    incident: Some(incident),
+                } => {
+                    let id = open_in(conn, pending, &new_incident(&incident))?;
+                    return Ok(Decided::Refused(refusal, Some(id)));
+                }
+                Decision::Refused {
+                    refusal,
+                    incident: None,
+                } => {
+                    return Err(DeskError::HandoverRefused {
+                        refusal,
+                        incident: None,
                     }
-                    return Ok(Decided::Refused(Box::new(refusal), incident));
+                    .into());
                 }
             };
-            let mut custody = load_custody(conn, &r.s.travelers)?;
-            admit_at_port(&mut custody, &checked, &r.s.travelers, c.at)
-                .and_then(|()| custody.apply(&confirmed))
-                .map_err(|mut e| {
-                    e.handover = Some(HandoverId(c.id));
-                    DeskError::Custody(e)
-                })?;
             let stored = NewHandover {
                 trip_id: Some(trip.id),
                 giver: r.s.giver,
@@ -497,19 +398,17 @@ impl Desk<'_> {
             let body = handover_body(&stored, pending.pepper)?;
             let seq = pending.append(conn, vec![(super::millis(c.at)?, body)])?;
             let id = insert_handover(conn, &stored, seq)?;
-            let mut changes = Vec::new();
-            for &t in &r.s.travelers {
-                let status = custody.status(TravelerId(t));
-                write_loop(conn, t, &status, id, r.s.to_trip_id.unwrap_or(trip.id))?;
-                changes.push((t, status));
+            let mut changes = Vec::with_capacity(transfer.loops.len());
+            for &(t, status) in &transfer.loops {
+                write_loop(conn, t.0, &status, id, transfer.loop_trip.0)?;
+                changes.push((t.0, status));
             }
-            if let Some(to) = r.s.to_trip_id {
-                let riding = trip_traveler_ids(conn, to)?;
-                for &t in r.s.travelers.iter().filter(|t| !riding.contains(t)) {
+            if let Some((to, riders)) = &transfer.new_riders {
+                for t in riders {
                     diesel::insert_into(trip_travelers::table)
                         .values((
-                            trip_travelers::trip_id.eq(to),
-                            trip_travelers::traveler_id.eq(t),
+                            trip_travelers::trip_id.eq(to.0),
+                            trip_travelers::traveler_id.eq(t.0),
                         ))
                         .execute(conn)?;
                 }

@@ -7,7 +7,7 @@ use super::{
     Desk, DeskError, Pending, Thing, desk_party, load_trip, millis, naive, not_found, require_crew,
     require_travelers, require_vehicle,
 };
-use crate::custody::{PartyKey, PartyRole};
+use crate::custody::PartyKey;
 use crate::schema::{incident_crew, incident_travelers, incidents};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -78,19 +78,12 @@ fn ledger_severity(s: Severity) -> LedgerSeverity {
 }
 
 fn reporter(p: Option<PartyKey>) -> Party {
-    use closedloop_ledger::entry::Role;
-    let Some(p) = p else {
-        return desk_party();
-    };
-    Party {
-        role: match p.role {
-            PartyRole::PortStaff => Role::PortStaff,
-            PartyRole::Crew => Role::TransferCrew,
-            PartyRole::HotelStaff => Role::HotelStaff,
-            PartyRole::CommunityStaff => Role::CommunityStaff,
-            PartyRole::HospitalStaff => Role::HospitalStaff,
+    match p {
+        Some(p) => Party {
+            role: p.role.into(),
+            id: Id::from_key(p.id),
         },
-        id: Id::from_key(p.id),
+        None => desk_party(),
     }
 }
 

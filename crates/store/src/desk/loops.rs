@@ -2,10 +2,11 @@
 //! or delivered. Open loops past their trip's planned arrival plus a margin are overdue.
 
 use super::handover::row_status;
+use crate::custody::stored_role;
 use crate::schema::{traveler_loops, trips};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use closedloop_handover::{LoopStatus, overdue};
+use closedloop_handover::{LoopStatus, due_at, overdue};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -15,8 +16,10 @@ pub struct LoopRow {
     pub traveler: i64,
     /// `in_custody` or `delivered`.
     pub status: String,
-    /// The holder, or the receiver that closed the loop: port_staff (id: the port), crew (id:
-    /// the trip), hotel_staff, community_staff or hospital (id: the destination).
+    /// The holder, or the receiver that closed the loop, as a role code: port_staff (id: the
+    /// port), crew (id: the trip), hotel_staff, community_staff or hospital_staff (id: the
+    /// destination). Rows stored as `hospital` before the one role vocabulary read as
+    /// hospital_staff.
     pub party: String,
     pub party_id: i64,
     pub since: NaiveDateTime,
@@ -67,17 +70,17 @@ pub fn loops(
     let rows: Vec<Row> = q.load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (traveler, status, party, party_id, since, handover, trip, planned, ended) in rows {
-        let planned_arrival = planned.or(ended);
         let s = row_status(&status, &party, party_id, since, handover)?;
+        let due = due_at(planned.map(|p| p.and_utc()), ended.map(|e| e.and_utc()));
         out.push(LoopRow {
             traveler,
             status,
-            party,
+            party: stored_role(&party)?.code().to_string(),
             party_id,
             since,
             trip,
-            planned_arrival,
-            overdue: planned_arrival.is_some_and(|p| overdue(&s, p.and_utc(), margin, now)),
+            planned_arrival: due.map(|d| d.naive_utc()),
+            overdue: due.is_some_and(|d| overdue(&s, d, margin, now)),
         });
     }
     Ok(out)

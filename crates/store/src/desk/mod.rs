@@ -19,7 +19,7 @@ mod record;
 mod trip;
 
 pub use checklist::{NewChecklist, RecordedChecklist, parse_answers};
-pub use error::{DeskError, Thing, TripAction};
+pub use error::{AnswersProblem, DeskError, Thing, TripAction};
 pub use gate::{GatePassed, gate_facts};
 pub use handover::{
     ConfirmHandover, ConfirmedHandover, StartHandover, StartedHandover, handover_code,
@@ -30,12 +30,11 @@ pub use loops::{LoopRow, loop_status, loops};
 pub use record::record;
 pub use trip::{PlannedStop, PlannedTrip, TripRow, load_trip, plan_trip, trip_stops};
 
-use crate::custody::{LedgerKeys, PartyKey, PartyRole};
+use crate::custody::{LedgerKeys, PartyRole, stored_role};
 use crate::ledger::{append_in_transaction, load_appender, take_append_lock};
 use crate::schema::{crew_members, travelers, trip_crew, trip_travelers, vehicles};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use closedloop_domain::ids::{BatchId, DestinationId, PortId};
 use closedloop_handover::{GateBook, Party, TemplateBook};
 use closedloop_ledger::entry::{Id, Party as LedgerParty, Role};
 use closedloop_ledger::{Appender, Body, HeadSigner, Pepper, TravelerRef, UtcMillis};
@@ -150,57 +149,20 @@ pub(crate) fn desk_party() -> LedgerParty {
 
 pub(crate) fn crew_party(crew: i64) -> LedgerParty {
     LedgerParty {
-        role: Role::TransferCrew,
+        role: PartyRole::Crew.into(),
         id: Id::from_key(crew),
     }
 }
 
-/// A party of the hand-over rules as stored in `traveler_loops` (code, id).
+/// A party of the hand-over rules as `traveler_loops` stores it: its role's code and its id.
 pub(crate) fn party_code(p: &Party) -> (&'static str, i64) {
-    match *p {
-        Party::PortStaff { port } => ("port_staff", port.0),
-        Party::Crew { batch } => ("crew", batch.0),
-        Party::HotelStaff { destination } => ("hotel_staff", destination.0),
-        Party::CommunityStaff { destination } => ("community_staff", destination.0),
-        Party::Hospital { destination } => ("hospital", destination.0),
-    }
+    (p.role().code(), p.id())
 }
 
+/// A stored `traveler_loops` party; `hospital`, written before the one role vocabulary, reads
+/// as hospital staff.
 pub(crate) fn party_from_code(code: &str, id: i64) -> Result<Party, StoreError> {
-    Ok(match code {
-        "port_staff" => Party::PortStaff { port: PortId(id) },
-        "crew" => Party::Crew { batch: BatchId(id) },
-        "hotel_staff" => Party::HotelStaff {
-            destination: DestinationId(id),
-        },
-        "community_staff" => Party::CommunityStaff {
-            destination: DestinationId(id),
-        },
-        "hospital" => Party::Hospital {
-            destination: DestinationId(id),
-        },
-        other => return Err(StoreError::UnknownRole(other.to_string())),
-    })
-}
-
-/// The hand-over rules' party for one side of a stored hand-over: port staff at the trip's
-/// port, the crew of `side_trip`, or the destination the receiving staff's id names.
-pub(crate) fn rules_party(key: PartyKey, side_trip: i64, port: i64) -> Party {
-    match key.role {
-        PartyRole::PortStaff => Party::PortStaff { port: PortId(port) },
-        PartyRole::Crew => Party::Crew {
-            batch: BatchId(side_trip),
-        },
-        PartyRole::HotelStaff => Party::HotelStaff {
-            destination: DestinationId(key.id),
-        },
-        PartyRole::CommunityStaff => Party::CommunityStaff {
-            destination: DestinationId(key.id),
-        },
-        PartyRole::HospitalStaff => Party::Hospital {
-            destination: DestinationId(key.id),
-        },
-    }
+    Ok(Party::new(stored_role(code)?, id))
 }
 
 /// The travelers of a trip, by id.

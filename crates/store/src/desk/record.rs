@@ -2,6 +2,7 @@
 //! cumulative — computed from the stored hand-overs and incidents by
 //! `closedloop_handover::record::compute`, so the figures are the custody record's.
 
+use crate::custody::PartyRole;
 use crate::schema::{handover_travelers, handovers, incidents};
 use crate::{DbConnection, StoreError};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
@@ -10,9 +11,6 @@ use closedloop_handover::IncidentKind;
 use closedloop_handover::record::{Delivery, IncidentEntry, Record, compute};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
-
-/// Receivers whose hand-over closes the loop.
-const CLOSING: [&str; 3] = ["hotel_staff", "community_staff", "hospital_staff"];
 
 /// The record for `from..=to` in local days of `offset`; without `from`, from the first day
 /// with a delivery or an incident (or `to`).
@@ -23,9 +21,15 @@ pub fn record(
     to: NaiveDate,
 ) -> Result<Record, StoreError> {
     let day = |t: NaiveDateTime| t.and_utc().with_timezone(&offset).date_naive();
+    // Receivers whose hand-over closes the loop.
+    let closing: Vec<&str> = PartyRole::ALL
+        .iter()
+        .filter(|r| r.closes_loop())
+        .map(|r| r.code())
+        .collect();
     let rows: Vec<(i64, Option<i64>, NaiveDateTime, i64)> = handovers::table
         .inner_join(handover_travelers::table)
-        .filter(handovers::receiver_role.eq_any(CLOSING))
+        .filter(handovers::receiver_role.eq_any(closing))
         .group_by((handovers::id, handovers::trip_id, handovers::at))
         .select((
             handovers::id,

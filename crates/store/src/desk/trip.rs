@@ -7,8 +7,9 @@ use super::{DeskError, Thing, not_found, require_crew, require_travelers, requir
 use crate::schema::{ports, trip_crew, trip_travelers, trips, vehicles};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
-use closedloop_domain::batch::{Batch, Stop};
+use closedloop_domain::batch::{Batch, BatchState, Stop};
 use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
+use closedloop_handover::transition::{PlanProblem, TripPlan, check_plan};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -96,6 +97,15 @@ pub fn trip_stops(conn: &mut DbConnection, trip: i64) -> Result<Vec<PlannedStop>
     Ok(stops.into_iter().map(|(_, s)| s).collect())
 }
 
+/// A stored trip's state.
+pub(crate) fn batch_state(trip: &TripRow) -> Result<BatchState, StoreError> {
+    use BatchState::*;
+    [Planned, Approved, Departed, Completed, Cancelled]
+        .into_iter()
+        .find(|s| s.code() == trip.state)
+        .ok_or_else(|| StoreError::Corrupt(format!("trip {} has state {:?}", trip.id, trip.state)))
+}
+
 /// The trip as the hand-over rules see a batch: its stops in order (destination 0 stands for
 /// a stop whose place the desk did not name).
 pub(crate) fn batch_of(
@@ -111,7 +121,7 @@ pub(crate) fn batch_of(
         domain_stops(stops),
         u32::MAX,
     )
-    .map_err(|e| DeskError::BadPlan(e.to_string()).into())
+    .map_err(|e| DeskError::BadPlan(PlanProblem::Batch(e)).into())
 }
 
 fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
@@ -124,9 +134,10 @@ fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
         .collect()
 }
 
-/// Stores a planned trip; returns its id. Checks the vehicle, crew and travelers exist, that
-/// it has a crew and at least one stop, that every stop has travelers and each traveler one
-/// stop, that they fit the vehicle's seats, and that it arrives after it departs.
+/// Stores a planned trip; returns its id. Checks the vehicle, crew and travelers exist; the
+/// plan itself is checked by `closedloop_handover::transition::check_plan` (a crew and at
+/// least one stop, travelers at every stop and each at one, within the vehicle's seats,
+/// arriving no earlier than it departs).
 pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreError> {
     conn.transaction(|conn| {
         require_vehicle(conn, t.vehicle_id)?;
@@ -139,29 +150,20 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
         }
         require_crew(conn, &t.crew)?;
         require_travelers(conn, &t.travelers())?;
-        if let Some(k) = t.stops.iter().position(|s| s.travelers.is_empty()) {
-            return Err(DeskError::BadPlan(format!("stop {k} has no travelers")).into());
-        }
         let seats: i64 = vehicles::table
             .find(t.vehicle_id)
             .select(vehicles::seats)
             .first(conn)?;
-        Batch::plan(
-            BatchId(0),
-            PortId(t.port_id),
-            VehicleId(t.vehicle_id),
-            t.crew.iter().map(|&c| CrewId(c)).collect(),
-            domain_stops(&t.stops),
-            u32::try_from(seats).unwrap_or(0),
-        )
-        .map_err(|e| DeskError::BadPlan(e.to_string()))?;
-        if t.arrive_by < t.depart_at {
-            return Err(DeskError::BadPlan(format!(
-                "arrival {} is before departure {}",
-                t.arrive_by, t.depart_at
-            ))
-            .into());
-        }
+        check_plan(&TripPlan {
+            port: PortId(t.port_id),
+            vehicle: VehicleId(t.vehicle_id),
+            seats: u32::try_from(seats).unwrap_or(0),
+            crew: t.crew.iter().map(|&c| CrewId(c)).collect(),
+            stops: domain_stops(&t.stops),
+            depart: t.depart_at,
+            arrive: t.arrive_by,
+        })
+        .map_err(DeskError::BadPlan)?;
         let id = diesel::insert_into(trips::table)
             .values((
                 trips::vehicle_id.eq(t.vehicle_id),
