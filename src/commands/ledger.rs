@@ -7,9 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use closedloop_app::ledger::{self, Verified};
 use closedloop_domain::ids::TravelerId;
-use closedloop_ledger::Body;
 use closedloop_ledger::bundle::BundleSummary;
-use closedloop_ledger::entry::{Party, Role};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -223,7 +221,7 @@ fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
                 e.index.to_string(),
                 e.at.to_string(),
                 e.kind.to_string(),
-                describe(&e.body),
+                e.body.describe(ctx.lang),
             ]
         })
         .collect();
@@ -251,8 +249,8 @@ fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
                         "{} {}: {} ≠ {}",
                         ctx.t("entry", "记录"),
                         b.index,
-                        party(&b.previous_receiver),
-                        party(&b.giver)
+                        b.previous_receiver.describe(),
+                        b.giver.describe()
                     )
                 })
                 .collect::<Vec<_>>()
@@ -260,61 +258,6 @@ fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
         }
     ));
     out
-}
-
-fn role(r: Role) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn party(p: &Party) -> String {
-    format!("{} {}", role(p.role), p.id)
-}
-
-/// One line per entry: ids and counts only, as the log holds.
-fn describe(body: &Body) -> String {
-    match body {
-        Body::HandOver(h) => format!(
-            "{} → {}, batch {}, head count {}",
-            party(&h.from),
-            party(&h.to),
-            h.batch,
-            h.head_count
-        ),
-        Body::ChecklistCompleted(c) => format!(
-            "{} v{}: {}/{} passed, by {}",
-            c.template,
-            c.template_version,
-            c.items_passed,
-            c.items_total,
-            party(&c.completed_by)
-        ),
-        Body::GateDecision(g) => format!(
-            "gate {}: {:?}, by {}",
-            g.gate,
-            g.decision,
-            party(&g.decided_by)
-        ),
-        Body::Incident(i) => format!(
-            "{:?} ({:?}), reported by {}",
-            i.incident,
-            i.severity,
-            party(&i.reported_by)
-        ),
-        Body::Purge(p) => format!(
-            "{:?}: {} traveler(s), by {}",
-            p.reason,
-            p.travelers.len(),
-            party(&p.by)
-        ),
-        Body::IncidentResolved(r) => format!(
-            "incident of entry {} resolved, by {}",
-            r.report,
-            party(&r.resolved_by)
-        ),
-    }
 }
 
 fn checkpoint(ctx: &Ctx, args: &CheckpointArgs) -> Result<ExitCode> {

@@ -20,6 +20,7 @@
 //! typed.
 
 mod body;
+mod describe;
 
 pub use body::{
     Body, ChecklistCompleted, ChecklistKind, Coords, Decision, GateDecision, HandOver, Incident,
