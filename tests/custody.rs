@@ -5,7 +5,7 @@
 mod common;
 
 use closedloop_store::custody::{self, PartyRole};
-use common::ledger::{Custody, at, handover, party, trip};
+use common::ledger::{Custody, at, handover, party};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -57,7 +57,7 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
     let crew = custody::add_crew(&mut conn, "S0002", "Escort Two", "escort").unwrap();
     drop(conn);
     let old: Vec<i64> = (1..=3).map(|i| ids[&format!("OLDDOC{i:04}")]).collect();
-    let t = trip(&store, v, &[crew], &old, at(0, 15, 0), at(0, 16, 0));
+    let t = c.trip(&store, v, &[crew], &old, at(0, 15, 0), at(0, 16, 0));
     c.record(
         &store,
         &[
@@ -252,7 +252,7 @@ fn trace_lists_exactly_the_exposed_including_an_undisinfected_vehicle() {
     let (c1, c2, c3, c4) = (crew[0], crew[1], crew[2], crew[3]);
     // T1 carries the index case A with B; T2 is the same vehicle before any disinfection; T3
     // comes after one; T4 is another vehicle the next day with T1's crew member c1.
-    let t1 = trip(
+    let t1 = c.trip(
         &store,
         v1,
         &[c1],
@@ -260,10 +260,10 @@ fn trace_lists_exactly_the_exposed_including_an_undisinfected_vehicle() {
         at(0, 10, 0),
         at(0, 11, 0),
     );
-    let t2 = trip(&store, v1, &[c2], &[id("D")], at(0, 12, 0), at(0, 13, 0));
+    let t2 = c.trip(&store, v1, &[c2], &[id("D")], at(0, 12, 0), at(0, 13, 0));
     custody::add_disinfection(&mut conn, v1, at(0, 13, 30)).unwrap();
-    let _t3 = trip(&store, v1, &[c4], &[id("E")], at(0, 15, 0), at(0, 16, 0));
-    let t4 = trip(
+    let _t3 = c.trip(&store, v1, &[c4], &[id("E")], at(0, 15, 0), at(0, 16, 0));
+    let t4 = c.trip(
         &store,
         v2,
         &[c1, c3],
@@ -289,7 +289,14 @@ fn trace_lists_exactly_the_exposed_including_an_undisinfected_vehicle() {
                 at(0, 11, 0),
                 &[id("A")],
             ),
-            // Not the index case's hand-over: hotel desk 9 is not exposed.
+            // Not the index case's hand-overs: port desk 6 and hotel desk 9 are not exposed.
+            handover(
+                t2,
+                party(PartyRole::PortStaff, 6),
+                party(PartyRole::Crew, c2),
+                at(0, 12, 0),
+                &[id("D")],
+            ),
             handover(
                 t2,
                 party(PartyRole::Crew, c2),

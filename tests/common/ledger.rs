@@ -1,12 +1,17 @@
 //! Support for custody and ledger tests: a configuration whose key file lives in the test's
 //! directory, the keys read back from it, travelers imported through the CLI, and trips and
-//! hand-overs written through the store API (there is no desk command for them yet).
+//! hand-overs written through the store's desk path: trips planned (`desk::plan_trip`), and
+//! every hand-over started by the giver and confirmed by the receiver with the one-time code
+//! and the head-count, so the custody rules and the loops apply as at a desk.
 
 use super::{Env, Run};
+use closedloop_handover::{GateBook, TemplateBook};
 use closedloop_ledger::{HeadSigner, Pepper};
 use closedloop_store::Store;
-use closedloop_store::custody::{self, LedgerKeys, NewHandover, NewTrip, PartyKey, PartyRole};
-use closedloop_store::ledger;
+use closedloop_store::custody::{LedgerKeys, PartyKey, PartyRole};
+use closedloop_store::desk::{
+    self, ConfirmHandover, Desk, PlannedStop, PlannedTrip, StartHandover,
+};
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -70,22 +75,82 @@ impl Custody {
         self.env.db.execute(sql).unwrap();
     }
 
-    /// Records `handovers` in one append batch, as a desk would.
-    pub fn record(&self, store: &Store, handovers: &[NewHandover]) {
-        let (signer, pepper) = self.keys();
-        let mut conn = store.conn().unwrap();
-        let mut appender = ledger::load_appender(&mut conn).unwrap();
-        custody::record_handovers(
-            &mut conn,
-            &mut appender,
-            handovers,
-            LedgerKeys {
-                signer: &signer,
-                pepper: &pepper,
+    /// A trip of `vehicle` with its crew and travelers (one stop whose place the plan does
+    /// not name), planned through the desk path and then marked departed, as a trip recorded
+    /// after the fact: its crew may hand travelers over from `start`. The departure gates are
+    /// the desk tests' subject (tests/desk.rs), not these tests'.
+    pub fn trip(
+        &self,
+        store: &Store,
+        vehicle: i64,
+        crew: &[i64],
+        travelers: &[i64],
+        start: chrono::NaiveDateTime,
+        end: chrono::NaiveDateTime,
+    ) -> i64 {
+        let port = store.ports().unwrap()[0].id;
+        let id = desk::plan_trip(
+            &mut store.conn().unwrap(),
+            &PlannedTrip {
+                vehicle_id: vehicle,
+                port_id: port,
+                crew: crew.to_vec(),
+                stops: vec![PlannedStop {
+                    destination: None,
+                    travelers: travelers.to_vec(),
+                }],
+                depart_at: start.and_utc(),
+                arrive_by: end.and_utc(),
             },
-            closedloop_ledger::UtcMillis::now(),
         )
         .unwrap();
+        self.sql(&format!(
+            "UPDATE trips SET state = 'departed' WHERE id = {id}"
+        ));
+        id
+    }
+
+    /// Records `handovers` in order through the desk path: each started by its giver, then
+    /// confirmed by its receiver with the code the giver's phone shows and the head-count as
+    /// listed (one ledger entry and signed head each).
+    pub fn record(&self, store: &Store, handovers: &[Handover]) {
+        let (signer, pepper) = self.keys();
+        let (templates, gates) = (TemplateBook::builtin(), GateBook::builtin());
+        let mut conn = store.conn().unwrap();
+        let keys = LedgerKeys {
+            signer: &signer,
+            pepper: &pepper,
+        };
+        let mut desk = Desk::open(&mut conn, keys, &templates, &gates).unwrap();
+        for h in handovers {
+            let at = h.at.and_utc();
+            let started = desk::start_handover(
+                &mut conn,
+                &StartHandover {
+                    trip_id: h.trip,
+                    to_trip_id: h.to_trip,
+                    giver: h.giver,
+                    receiver: h.receiver,
+                    giver_signer: "Giver Name".into(),
+                    travelers: h.travelers.clone(),
+                    expected: None,
+                    at,
+                },
+            )
+            .unwrap_or_else(|e| panic!("start {h:?}: {e}"));
+            desk.confirm_handover(
+                &mut conn,
+                &ConfirmHandover {
+                    id: started.id,
+                    code: started.code.to_string(),
+                    counted: h.travelers.len() as i64,
+                    receiver_signer: "Receiver Name".into(),
+                    at,
+                    position: Some((31.1443, 121.8083)),
+                },
+            )
+            .unwrap_or_else(|e| panic!("confirm {h:?}: {e}"));
+        }
     }
 }
 
@@ -101,6 +166,27 @@ pub fn party(role: PartyRole, id: i64) -> PartyKey {
     PartyKey { role, id }
 }
 
+/// One hand-over for [`Custody::record`].
+#[derive(Debug, Clone)]
+pub struct Handover {
+    /// The crew side's trip: the receiving crew's from port staff, else the giving crew's.
+    pub trip: i64,
+    /// From one crew to another: the receiving crew's trip.
+    pub to_trip: Option<i64>,
+    pub giver: PartyKey,
+    pub receiver: PartyKey,
+    pub at: chrono::NaiveDateTime,
+    pub travelers: Vec<i64>,
+}
+
+impl Handover {
+    /// From one crew to another: the receiving crew rides `trip`.
+    pub fn relief(mut self, trip: i64) -> Handover {
+        self.to_trip = Some(trip);
+        self
+    }
+}
+
 /// A hand-over of `travelers` on `trip` at `when`, head-count as listed.
 pub fn handover(
     trip: i64,
@@ -108,39 +194,13 @@ pub fn handover(
     receiver: PartyKey,
     when: chrono::NaiveDateTime,
     travelers: &[i64],
-) -> NewHandover {
-    NewHandover {
-        trip_id: Some(trip),
+) -> Handover {
+    Handover {
+        trip,
+        to_trip: None,
         giver,
         receiver,
         at: when,
-        position: Some((31.1443, 121.8083)),
-        expected: travelers.len() as i64,
-        counted: travelers.len() as i64,
         travelers: travelers.to_vec(),
     }
-}
-
-/// A trip of `vehicle` with its crew and travelers.
-pub fn trip(
-    store: &Store,
-    vehicle: i64,
-    crew: &[i64],
-    travelers: &[i64],
-    start: chrono::NaiveDateTime,
-    end: chrono::NaiveDateTime,
-) -> i64 {
-    let port = store.ports().unwrap()[0].id;
-    custody::add_trip(
-        &mut store.conn().unwrap(),
-        &NewTrip {
-            vehicle_id: vehicle,
-            port_id: port,
-            started_at: start,
-            ended_at: end,
-            crew: crew.to_vec(),
-            travelers: travelers.to_vec(),
-        },
-    )
-    .unwrap()
 }

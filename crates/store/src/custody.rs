@@ -1,11 +1,11 @@
 //! The custody record: vehicles, crew, trips (batch runs), disinfections and hand-overs, and
 //! the input contact tracing reads from them.
 //!
-//! A hand-over is written together with its ledger entry in one transaction
-//! ([`record_handovers`]): the `handovers` row carries the entry's `ledger_seq`, so there is no
-//! hand-over the ledger does not know and no entry without its row.
+//! Hand-overs are written only by the desk path (`desk::Desk::confirm_handover`: the code, the
+//! head-count, the custody rules and the loops), each together with its ledger entry in one
+//! transaction: the `handovers` row carries the entry's `ledger_seq`, so there is no hand-over
+//! the ledger does not know and no entry without its row.
 
-use crate::ledger::append_in_transaction;
 use crate::schema::{
     crew_members, disinfections, handover_travelers, handovers, trip_crew, trip_travelers, trips,
     vehicles,
@@ -13,9 +13,7 @@ use crate::schema::{
 use crate::{DbConnection, StoreError};
 use chrono::NaiveDateTime;
 use closedloop_ledger::entry::{Coords, HandOver as LedgerHandOver, Id, Party, Place, PlaceKind};
-use closedloop_ledger::{
-    Appender, Body, HeadSigner, Pepper, SignedTreeHead, TravelerRef, UtcMillis,
-};
+use closedloop_ledger::{Body, HeadSigner, Pepper, TravelerRef};
 use closedloop_trace as trace;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -184,31 +182,6 @@ pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreErro
             .map(|&t| TravelerRef::from_key(pepper, t))
             .collect(),
     }))
-}
-
-/// Stores hand-overs and appends their ledger entries (dated when each happened) with one
-/// signed head, all in one transaction. `appender` advances only if it commits.
-pub fn record_handovers(
-    conn: &mut DbConnection,
-    appender: &mut Appender,
-    batch: &[NewHandover],
-    keys: LedgerKeys<'_>,
-    recorded_at: UtcMillis,
-) -> Result<SignedTreeHead, StoreError> {
-    let mut entries = Vec::with_capacity(batch.len());
-    for h in batch {
-        let at = UtcMillis::from_datetime(h.at.and_utc())?;
-        entries.push((at, handover_body(h, keys.pepper)?));
-    }
-    let done = conn.transaction(|conn| {
-        let done = append_in_transaction(conn, appender, entries, keys.signer, recorded_at)?;
-        for (i, h) in batch.iter().enumerate() {
-            insert_handover(conn, h, (done.first_seq + i as u64) as i64)?;
-        }
-        Ok::<_, StoreError>(done)
-    })?;
-    *appender = done.appender;
-    Ok(done.head)
 }
 
 /// Stores one hand-over and its travelers under ledger entry `seq`; returns its id.
