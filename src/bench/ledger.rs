@@ -5,14 +5,14 @@
 //! with its signed head, one durable transaction for the start and one for the confirmation —
 //! then `ledger verify` of the result.
 
-use crate::commands::Ctx;
 use super::generate_manifest;
+use crate::commands::Ctx;
 use crate::commands::import::import_quiet;
-use closedloop_app::keys::LedgerKeys;
 use crate::output::table;
 use anyhow::{Result, bail, ensure};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clap::Args;
+use closedloop_app::keys::LedgerKeys;
 use closedloop_domain::ids::{BatchId, CrewId, VehicleId};
 use closedloop_handover::{ChecklistKind, Subject};
 use closedloop_store::custody::{self, PartyKey, PartyRole};
