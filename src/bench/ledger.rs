@@ -139,7 +139,10 @@ pub fn run(ctx: &Ctx, args: &BenchLedgerArgs) -> Result<ExitCode> {
         Err(p) => bail!("the benchmark's own ledger does not verify: {p}"),
     };
     let open = desk::loops(&mut conn, Utc::now(), Duration::zero(), true)?;
-    let delivered = open.iter().filter(|l| l.status == "delivered").count();
+    let delivered = open
+        .iter()
+        .filter(|l| l.status == desk::LoopState::Delivered)
+        .count();
     drop(conn);
     let db_bytes: u64 = ["", "-wal"]
         .iter()

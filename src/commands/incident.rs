@@ -6,7 +6,9 @@ use super::desk::{at, finish, print_id, show};
 use crate::output::table;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use closedloop_app::incidents::IncidentStatus;
 use closedloop_app::{Viewer, incidents};
+
 use closedloop_domain::Lang;
 use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
 use closedloop_handover::ids::IncidentId;
@@ -121,10 +123,6 @@ fn resolve(ctx: &Ctx, a: &ResolveArgs) -> Result<ExitCode> {
     })
 }
 
-fn label<T: std::str::FromStr>(code: &str, f: impl Fn(T) -> &'static str) -> String {
-    code.parse::<T>().map(f).unwrap_or(code).to_string()
-}
-
 fn list(ctx: &Ctx, a: &ListArgs) -> Result<ExitCode> {
     let viewer = if a.reveal {
         Viewer::SHELL_REVEAL
@@ -137,20 +135,25 @@ fn list(ctx: &Ctx, a: &ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let lang: Lang = ctx.lang;
-    let ids = |v: &[i64]| v.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let ids = |v: &[TravelerId]| {
+        v.iter()
+            .map(TravelerId::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let body: Vec<Vec<String>> = rows
         .iter()
         .map(|r| {
             vec![
                 r.id.to_string(),
                 show(r.at),
-                label(&r.kind, |k: IncidentKind| k.label(lang)),
-                label(&r.severity, |s: Severity| s.label(lang)),
+                r.kind.label(lang).to_string(),
+                r.severity.label(lang).to_string(),
                 r.trip.map(|t| t.to_string()).unwrap_or_default(),
                 ids(&r.travelers),
-                match r.status.as_str() {
-                    "open" => ctx.t("open", "处置中").to_string(),
-                    _ => format!(
+                match r.status {
+                    IncidentStatus::Open => ctx.t("open", "处置中").to_string(),
+                    IncidentStatus::Resolved => format!(
                         "{} {}",
                         ctx.t("resolved", "已办结"),
                         r.resolved_at.map(show).unwrap_or_default()

@@ -7,8 +7,10 @@ use crate::output::table;
 use anyhow::Result;
 use chrono::{NaiveDate, Utc};
 use clap::Args;
-use closedloop_app::custody::{self, LoopFilter};
+use closedloop_app::custody::{self, LoopFilter, LoopState};
 use closedloop_domain::Lang;
+use closedloop_domain::role::PartyRole;
+
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
@@ -38,14 +40,13 @@ pub struct RecordArgs {
     pub json: bool,
 }
 
-fn party(lang: Lang, code: &str, id: i64) -> String {
-    let role = match code {
-        "port_staff" => lang.pick("port staff, port", "口岸工作人员，口岸"),
-        "crew" => lang.pick("crew of trip", "车次专班"),
-        "hotel_staff" => lang.pick("hotel", "隔离酒店"),
-        "community_staff" => lang.pick("community", "社区"),
-        "hospital" | "hospital_staff" => lang.pick("hospital", "定点医院"),
-        other => other,
+fn party(lang: Lang, role: PartyRole, id: i64) -> String {
+    let role = match role {
+        PartyRole::PortStaff => lang.pick("port staff, port", "口岸工作人员，口岸"),
+        PartyRole::Crew => lang.pick("crew of trip", "车次专班"),
+        PartyRole::HotelStaff => lang.pick("hotel", "隔离酒店"),
+        PartyRole::CommunityStaff => lang.pick("community", "社区"),
+        PartyRole::HospitalStaff => lang.pick("hospital", "定点医院"),
     };
     format!("{role} {id}")
 }
@@ -68,11 +69,11 @@ pub fn loops(ctx: &Ctx, a: &LoopsArgs) -> Result<ExitCode> {
             let minutes = (now - r.since).num_minutes();
             vec![
                 r.traveler.to_string(),
-                match r.status.as_str() {
-                    "delivered" => ctx.t("delivered", "已交付").to_string(),
-                    _ => ctx.t("in custody", "在途").to_string(),
+                match r.status {
+                    LoopState::Delivered => ctx.t("delivered", "已交付").to_string(),
+                    LoopState::InCustody => ctx.t("in custody", "在途").to_string(),
                 },
-                party(ctx.lang, &r.party, r.party_id),
+                party(ctx.lang, r.party, r.party_id),
                 show(r.since),
                 format!("{}:{:02}", minutes / 60, minutes % 60),
                 r.planned_arrival.map(show).unwrap_or_default(),
@@ -91,7 +92,9 @@ pub fn loops(ctx: &Ctx, a: &LoopsArgs) -> Result<ExitCode> {
         } else {
             ctx.t("open loops", "未闭环")
         },
-        rows.iter().filter(|r| r.status == "in_custody").count()
+        rows.iter()
+            .filter(|r| r.status == LoopState::InCustody)
+            .count()
     );
     print!(
         "{}",

@@ -73,14 +73,17 @@ pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
                         r.transport_no.clone(),
                         r.service_date.to_string(),
                         r.port_code.clone(),
-                        r.full_name.clone(),
-                        r.sex.clone(),
+                        r.full_name.to_string(),
+                        r.sex.to_string(),
                         r.nationality.clone(),
-                        r.document_number.clone(),
-                        r.phone.clone().unwrap_or_default(),
-                        r.health.clone(),
-                        r.destination_kind.clone(),
-                        r.special_needs.clone(),
+                        r.document_number.to_string(),
+                        r.phone
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        r.health.to_string(),
+                        r.destination_kind.to_string(),
+                        r.special_needs.to_string(),
                     ]
                 })
                 .collect();

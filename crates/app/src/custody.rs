@@ -7,7 +7,8 @@ use crate::error::AppResult;
 use chrono::{DateTime, NaiveDate, Utc};
 use closedloop_domain::Lang;
 use closedloop_handover::record::{DayFigures, Record};
-use closedloop_store::desk::{self, LoopRow};
+use closedloop_store::desk;
+pub use closedloop_store::desk::{LoopRow, LoopState};
 use serde::Serialize;
 
 /// Which loops to list.

@@ -3,12 +3,14 @@
 
 use crate::context::App;
 use crate::error::AppResult;
+pub use crate::mask::IncidentView;
 use crate::mask::Viewer;
 use chrono::{DateTime, Utc};
 use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
 use closedloop_handover::ids::IncidentId;
 use closedloop_handover::{IncidentKind, Severity};
-use closedloop_store::desk::{self, IncidentRow, NewIncident};
+pub use closedloop_store::desk::IncidentStatus;
+use closedloop_store::desk::{self, NewIncident};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -67,8 +69,7 @@ pub fn resolve(
 
 /// Incidents oldest first (only the open ones if `open_only`), descriptions and resolution
 /// notes masked unless `viewer` may read them: they name people.
-pub fn list(app: &App, open_only: bool, viewer: Viewer) -> AppResult<Vec<IncidentRow>> {
-    let mut rows = desk::list_incidents(&mut *app.conn()?, open_only)?;
-    rows.iter_mut().for_each(|r| viewer.incident(r));
-    Ok(rows)
+pub fn list(app: &App, open_only: bool, viewer: Viewer) -> AppResult<Vec<IncidentView>> {
+    let rows = desk::list_incidents(&mut *app.conn()?, open_only)?;
+    Ok(rows.into_iter().map(|r| viewer.incident(r)).collect())
 }

@@ -47,26 +47,19 @@ pub fn jobs_of(travelers: &[&TravelerRecord], hotel: usize, places: Places) -> (
         alone,
     };
     for t in travelers {
-        let health = t.health.parse::<HealthStatus>().ok();
-        let kind = t.destination_kind.parse::<DestinationKind>().ok();
-        let wheelchair = t
-            .special_needs
-            .split(',')
-            .any(|n| n.parse::<SpecialNeed>() == Ok(SpecialNeed::Wheelchair));
-        match (health, kind) {
-            (Some(HealthStatus::Symptomatic | HealthStatus::Positive), _) => jobs.push(job(
+        let wheelchair = t.special_needs.contains(SpecialNeed::Wheelchair);
+        match (t.health, t.destination_kind) {
+            (HealthStatus::Symptomatic | HealthStatus::Positive, _) => jobs.push(job(
                 format!("traveler {}", t.id),
                 places.hospital,
                 1,
                 Skills::NEGATIVE_PRESSURE,
                 true,
             )),
-            (_, Some(DestinationKind::Hospital)) => {
+            (_, DestinationKind::Hospital) => {
                 *groups.entry((places.hospital, wheelchair)).or_default() += 1
             }
-            (_, Some(DestinationKind::Hotel)) => {
-                *groups.entry((hotel, wheelchair)).or_default() += 1
-            }
+            (_, DestinationKind::Hotel) => *groups.entry((hotel, wheelchair)).or_default() += 1,
             _ => home += 1,
         }
     }

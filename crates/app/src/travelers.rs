@@ -2,8 +2,9 @@
 
 use crate::context::App;
 use crate::error::AppResult;
+pub use crate::mask::TravelerView;
 use crate::mask::Viewer;
-use closedloop_store::query::{Stats, TravelerRecord};
+use closedloop_store::query::Stats;
 
 /// The travelers of one arrival (flight or train number), or all.
 #[derive(Debug, Clone, Default)]
@@ -13,13 +14,15 @@ pub struct ListTravelers {
 }
 
 /// Stored travelers in arrival order, each masked for `req.viewer`.
-pub fn list_travelers(app: &App, req: &ListTravelers) -> AppResult<Vec<TravelerRecord>> {
+pub fn list_travelers(app: &App, req: &ListTravelers) -> AppResult<Vec<TravelerView>> {
     let transport = crate::parse::transport("arrival", req.arrival.as_deref())?;
-    let mut records = app
+    let records = app
         .store()?
         .travelers(transport.as_ref().map(|t| t.as_str()))?;
-    records.iter_mut().for_each(|r| req.viewer.traveler(r));
-    Ok(records)
+    Ok(records
+        .into_iter()
+        .map(|r| req.viewer.traveler(r))
+        .collect())
 }
 
 /// `{"travelers", "arrivals", "by_destination", "by_health"}`.

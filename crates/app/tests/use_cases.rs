@@ -7,8 +7,9 @@ use closedloop_app::config::Config;
 use closedloop_app::custody::{self, LoopFilter};
 use closedloop_app::handover::{self, ConfirmRequest, StartRequest};
 use closedloop_app::import::{self, ImportRequest};
-use closedloop_app::incidents::{self, OpenIncident};
+use closedloop_app::incidents::{self, IncidentStatus, OpenIncident};
 use closedloop_app::ledger::{self, Verified};
+use closedloop_app::mask::Shown;
 use closedloop_app::roads::{self, RoadsSource};
 use closedloop_app::trace::{self, TraceRequest};
 use closedloop_app::travelers::{self, ListTravelers};
@@ -16,6 +17,7 @@ use closedloop_app::trips::{self, AddCrew, AddVehicle, PlanTrip, TripMove};
 use closedloop_app::{App, Notice, Viewer, parse, purge};
 use closedloop_domain::Lang;
 use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_domain::traveler::{HealthStatus, SpecialNeeds};
 use closedloop_handover::{ChecklistKind, IncidentKind, Severity};
 use closedloop_store::DatabaseUrl;
 use closedloop_store::custody::{PartyKey, PartyRole};
@@ -95,9 +97,30 @@ fn import_is_all_or_nothing_and_listings_are_masked_by_the_policy() {
 
     let masked = travelers::list_travelers(&d.app, &ListTravelers::default()).unwrap();
     assert_eq!(masked.len(), 2);
-    assert_eq!(masked[0].full_name, "W*** W**");
-    assert_eq!(masked[0].phone.as_deref(), Some("+86*******5678"));
-    assert_ne!(masked[0].document_number, "APP0001");
+    assert_eq!(masked[0].full_name, Shown::Partial("W*** W**".into()));
+    assert_eq!(
+        masked[0].phone,
+        Some(Shown::Partial("+86*******5678".into()))
+    );
+    assert_eq!(masked[0].document_number, Shown::Partial("AP***01".into()));
+    // Typed values are never faked: a masked health status is masked, not a made-up code.
+    assert_eq!(masked[0].health, Shown::Masked);
+    assert_eq!(masked[0].health.value(), None);
+    assert_eq!(
+        masked[0].special_needs,
+        Shown::Value(SpecialNeeds::default())
+    );
+    assert_eq!(
+        serde_json::to_value(&masked[0]).unwrap(),
+        json!({"id": masked[0].id.0, "transport_no": "CA936", "service_date": "2021-07-01",
+               "scheduled_at": "2021-07-01T08:00:00", "port_code": "PVG",
+               "full_name": "W*** W**", "sex": "unknown", "birth_date": null,
+               "nationality": "CHN", "document_type": "passport",
+               "document_number": "AP***01", "phone": "+86*******5678", "language": null,
+               "health": "***", "special_needs": "", "destination_kind": "hotel",
+               "destination_address": null, "family_group": null, "notes": null,
+               "source_row": 2})
+    );
     let revealed = travelers::list_travelers(
         &d.app,
         &ListTravelers {
@@ -106,7 +129,9 @@ fn import_is_all_or_nothing_and_listings_are_masked_by_the_policy() {
         },
     )
     .unwrap();
-    assert_eq!(revealed[0].document_number, "APP0001");
+    assert_eq!(revealed[0].document_number, Shown::Value("APP0001".into()));
+    assert_eq!(revealed[0].health, Shown::Value(HealthStatus::Normal));
+    assert_eq!(revealed[0].full_name.to_string(), "Wang Wei");
     let e = travelers::list_travelers(
         &d.app,
         &ListTravelers {
@@ -116,6 +141,66 @@ fn import_is_all_or_nothing_and_listings_are_masked_by_the_policy() {
     )
     .unwrap_err();
     assert_eq!((e.code(), e.field()), ("invalid_value", Some("arrival")));
+}
+
+#[test]
+fn a_stored_value_outside_its_vocabulary_is_unreadable_data_naming_its_row() {
+    let d = desk();
+    assert!(import_csv(&d, "ca936.csv", MANIFEST).accepted);
+    let who = travelers::list_travelers(&d.app, &ListTravelers::default()).unwrap();
+    d._db
+        .execute(&format!(
+            "UPDATE travelers SET health = 'sick' WHERE id = {}",
+            who[1].id
+        ))
+        .unwrap();
+    let e = travelers::list_travelers(&d.app, &ListTravelers::default()).unwrap_err();
+    assert_eq!(e.code(), "stored_data_unreadable");
+    let text = e.message(Lang::En);
+    assert!(
+        text.contains(&format!("traveler {}", who[1].id)) && text.contains("sick"),
+        "{text}"
+    );
+    assert!(
+        travelers::stats(&d.app).is_ok(),
+        "counts read no vocabulary"
+    );
+
+    let incident = incidents::open(
+        &d.app,
+        &OpenIncident {
+            kind: IncidentKind::ProtectionBreach,
+            severity: Severity::Minor,
+            trip: None,
+            vehicle: None,
+            travelers: vec![who[0].id],
+            crew: vec![],
+            description: "gown torn".into(),
+            at: at("01:00"),
+            position: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        incidents::list(&d.app, false, Viewer::ANONYMOUS)
+            .unwrap()
+            .len(),
+        1
+    );
+    d._db
+        .execute(&format!(
+            "UPDATE incidents SET kind = 'meteor' WHERE id = {}",
+            incident.0
+        ))
+        .unwrap();
+    let e = incidents::list(&d.app, false, Viewer::ANONYMOUS).unwrap_err();
+    assert_eq!(e.code(), "stored_data_unreadable");
+    assert!(
+        e.message(Lang::En)
+            .contains(&format!("incident {}", incident.0)),
+        "{}",
+        e.message(Lang::En)
+    );
 }
 
 fn checklist(d: &Desk, kind: ChecklistKind, subject: SubjectIds, answers: Value, hm: &str) {
@@ -240,7 +325,7 @@ fn a_trip_through_its_gates_hand_overs_loops_record_trace_and_the_ledger() {
     let who: Vec<TravelerId> = travelers::list_travelers(&d.app, &ListTravelers::default())
         .unwrap()
         .iter()
-        .map(|t| TravelerId(t.id))
+        .map(|t| t.id)
         .collect();
     let vehicle = trips::add_vehicle(
         &d.app,
@@ -376,11 +461,27 @@ fn a_trip_through_its_gates_hand_overs_loops_record_trace_and_the_ledger() {
     .unwrap();
     let listed = incidents::list(&d.app, false, Viewer::ANONYMOUS).unwrap();
     assert_eq!(
-        listed[0].description, "***",
+        listed[0].description,
+        Shown::Masked,
         "incident text names people: masked"
     );
+    assert_eq!(
+        (listed[0].kind, listed[0].status, listed[0].trip),
+        (
+            IncidentKind::VehicleBreakdown,
+            IncidentStatus::Open,
+            Some(trip)
+        )
+    );
+    assert_eq!(
+        serde_json::to_value(&listed[0]).unwrap()["description"],
+        "***"
+    );
     let shown = incidents::list(&d.app, true, Viewer::SHELL_REVEAL).unwrap();
-    assert_eq!(shown[0].description, "Wang Wei's door jammed");
+    assert_eq!(
+        shown[0].description,
+        Shown::Value("Wang Wei's door jammed".into())
+    );
     incidents::resolve(&d.app, incident, "door fixed", at("04:00")).unwrap();
     assert!(
         incidents::list(&d.app, true, Viewer::ANONYMOUS)

@@ -101,6 +101,34 @@ impl SpecialNeeds {
     }
 }
 
+/// Written as its stored form, the comma-separated codes ("elderly,wheelchair"; "" for none).
+impl std::fmt::Display for SpecialNeeds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_codes())
+    }
+}
+
+impl std::str::FromStr for SpecialNeeds {
+    type Err = DomainError;
+    fn from_str(s: &str) -> Result<Self, DomainError> {
+        SpecialNeeds::from_codes(s)
+    }
+}
+
+/// Serialised as the stored form: the comma-separated codes, `""` for none.
+impl Serialize for SpecialNeeds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_codes())
+    }
+}
+
+impl<'de> Deserialize<'de> for SpecialNeeds {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        SpecialNeeds::from_codes(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 vocabulary! {
     /// Where the policy sends a traveler.
     DestinationKind, "destination type", "hotel/集中隔离, home/居家隔离 or hospital/医院" {
@@ -241,6 +269,21 @@ mod tests {
         assert!(found.contains(SpecialNeed::NeedsEscort));
         assert!(!found.contains(SpecialNeed::Pregnant));
         assert_eq!(SpecialNeeds::from_codes(&found.to_codes()).unwrap(), found);
+    }
+
+    #[test]
+    fn special_needs_serialise_as_their_codes() {
+        use toml::Value;
+        let code = |n: &SpecialNeeds| Value::try_from(n).unwrap();
+        let mut needs = SpecialNeeds::default();
+        assert_eq!(code(&needs), Value::String(String::new()));
+        needs.insert(SpecialNeed::Wheelchair);
+        needs.insert(SpecialNeed::Elderly);
+        assert_eq!(code(&needs), Value::String("elderly,wheelchair".into()));
+        assert_eq!(needs.to_string(), "elderly,wheelchair");
+        let back = SpecialNeeds::deserialize(Value::String("elderly,wheelchair".into())).unwrap();
+        assert_eq!(back, needs);
+        assert!(SpecialNeeds::deserialize(Value::String("elderly,flying".into())).is_err());
     }
 
     #[test]

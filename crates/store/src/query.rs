@@ -4,11 +4,14 @@ use crate::models::{NewPort, PortRow};
 use crate::schema::{arrivals, ports, travelers};
 use crate::{Store, StoreError};
 use chrono::{NaiveDate, NaiveDateTime};
+use closedloop_domain::ids::TravelerId;
 use closedloop_domain::port::Port;
+use closedloop_domain::traveler::{DestinationKind, DocumentType, HealthStatus, Sex, SpecialNeeds};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 /// The counts desks report daily (`closedloop stats --json`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -19,8 +22,12 @@ pub struct Stats {
     pub by_health: BTreeMap<String, i64>,
 }
 
-/// A stored traveler with their arrival, as listings show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Queryable)]
+/// A stored traveler with their arrival, as listings show it: the vocabularies as domain
+/// values (serialised as their codes), special needs as a set (serialised as the stored
+/// comma-separated codes).
+///
+/// `id` stays the bare number the store assigns: callers key maps by it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TravelerRecord {
     pub id: i64,
     pub transport_no: String,
@@ -28,20 +35,89 @@ pub struct TravelerRecord {
     pub scheduled_at: NaiveDateTime,
     pub port_code: String,
     pub full_name: String,
-    pub sex: String,
+    pub sex: Sex,
     pub birth_date: Option<NaiveDate>,
+    /// ISO 3166 alpha-3.
     pub nationality: String,
-    pub document_type: String,
+    pub document_type: DocumentType,
     pub document_number: String,
     pub phone: Option<String>,
     pub language: Option<String>,
-    pub health: String,
-    pub special_needs: String,
-    pub destination_kind: String,
+    pub health: HealthStatus,
+    pub special_needs: SpecialNeeds,
+    pub destination_kind: DestinationKind,
     pub destination_address: Option<String>,
     pub family_group: Option<String>,
     pub notes: Option<String>,
     pub source_row: i64,
+}
+
+impl TravelerRecord {
+    /// The traveler's id as the domain carries it.
+    pub fn traveler_id(&self) -> TravelerId {
+        TravelerId(self.id)
+    }
+}
+
+/// A traveler row as the database holds it, before its vocabularies are read.
+#[derive(Queryable)]
+struct StoredTraveler {
+    id: i64,
+    transport_no: String,
+    service_date: NaiveDate,
+    scheduled_at: NaiveDateTime,
+    port_code: String,
+    full_name: String,
+    sex: String,
+    birth_date: Option<NaiveDate>,
+    nationality: String,
+    document_type: String,
+    document_number: String,
+    phone: Option<String>,
+    language: Option<String>,
+    health: String,
+    special_needs: String,
+    destination_kind: String,
+    destination_address: Option<String>,
+    family_group: Option<String>,
+    notes: Option<String>,
+    source_row: i64,
+}
+
+/// A stored vocabulary code as its domain value; a code that does not parse means the row was
+/// altered outside closedloop.
+pub(crate) fn stored<T: FromStr>(row: &str, column: &str, code: &str) -> Result<T, StoreError> {
+    code.parse()
+        .map_err(|_| StoreError::Corrupt(format!("{row} has {column} {code:?}")))
+}
+
+impl TryFrom<StoredTraveler> for TravelerRecord {
+    type Error = StoreError;
+    fn try_from(r: StoredTraveler) -> Result<Self, StoreError> {
+        let row = format!("traveler {}", r.id);
+        Ok(TravelerRecord {
+            sex: stored(&row, "sex", &r.sex)?,
+            document_type: stored(&row, "document_type", &r.document_type)?,
+            health: stored(&row, "health", &r.health)?,
+            special_needs: stored(&row, "special_needs", &r.special_needs)?,
+            destination_kind: stored(&row, "destination_kind", &r.destination_kind)?,
+            id: r.id,
+            transport_no: r.transport_no,
+            service_date: r.service_date,
+            scheduled_at: r.scheduled_at,
+            port_code: r.port_code,
+            full_name: r.full_name,
+            birth_date: r.birth_date,
+            nationality: r.nationality,
+            document_number: r.document_number,
+            phone: r.phone,
+            language: r.language,
+            destination_address: r.destination_address,
+            family_group: r.family_group,
+            notes: r.notes,
+            source_row: r.source_row,
+        })
+    }
 }
 
 /// An arrival as listings show it.
@@ -181,6 +257,9 @@ impl Store {
         if let Some(t) = transport {
             q = q.filter(arrivals::transport_no.eq(t.to_string()));
         }
-        Ok(q.load(&mut conn)?)
+        q.load::<StoredTraveler>(&mut conn)?
+            .into_iter()
+            .map(TravelerRecord::try_from)
+            .collect()
     }
 }

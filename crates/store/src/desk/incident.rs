@@ -8,10 +8,12 @@ use super::{
     require_travelers, require_vehicle,
 };
 use crate::custody::PartyKey;
+use crate::query::stored;
 use crate::schema::{incident_crew, incident_travelers, incidents};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_handover::ids::IncidentId;
 use closedloop_handover::incident::{IncidentError, IncidentReport};
 use closedloop_handover::{Incident, IncidentKind, Severity};
 use closedloop_ledger::Body;
@@ -41,18 +43,47 @@ pub struct NewIncident {
 /// A stored incident, as `incident list` shows it.
 #[derive(Debug, Clone, Serialize)]
 pub struct IncidentRow {
-    pub id: i64,
-    pub kind: String,
-    pub severity: String,
+    pub id: IncidentId,
+    pub kind: IncidentKind,
+    pub severity: Severity,
     pub at: NaiveDateTime,
-    pub trip: Option<i64>,
-    pub vehicle: Option<i64>,
-    pub travelers: Vec<i64>,
-    pub crew: Vec<i64>,
+    pub trip: Option<BatchId>,
+    pub vehicle: Option<VehicleId>,
+    pub travelers: Vec<TravelerId>,
+    pub crew: Vec<CrewId>,
     pub description: String,
-    pub status: String,
+    pub status: IncidentStatus,
     pub resolved_at: Option<NaiveDateTime>,
     pub resolution: Option<String>,
+}
+
+/// Whether an incident is still being handled; resolved is final. Stored and serialised as
+/// `open` / `resolved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStatus {
+    Open,
+    Resolved,
+}
+
+impl IncidentStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            IncidentStatus::Open => "open",
+            IncidentStatus::Resolved => "resolved",
+        }
+    }
+}
+
+impl std::str::FromStr for IncidentStatus {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "open" => Ok(IncidentStatus::Open),
+            "resolved" => Ok(IncidentStatus::Resolved),
+            _ => Err(()),
+        }
+    }
 }
 
 /// The ledger's coarse categories: a health category, never a diagnosis.
@@ -224,32 +255,33 @@ fn select(
         q = q.filter(incidents::id.eq(id));
     }
     if only_open {
-        q = q.filter(incidents::status.eq("open"));
+        q = q.filter(incidents::status.eq(IncidentStatus::Open.code()));
     }
     let rows: Vec<Row> = q.load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let travelers = incident_travelers::table
+        let travelers: Vec<i64> = incident_travelers::table
             .filter(incident_travelers::incident_id.eq(r.0))
             .select(incident_travelers::traveler_id)
             .order(incident_travelers::traveler_id)
             .load(conn)?;
-        let crew = incident_crew::table
+        let crew: Vec<i64> = incident_crew::table
             .filter(incident_crew::incident_id.eq(r.0))
             .select(incident_crew::crew_id)
             .order(incident_crew::crew_id)
             .load(conn)?;
+        let row = format!("incident {}", r.0);
         out.push(IncidentRow {
-            id: r.0,
-            kind: r.1,
-            severity: r.2,
+            id: IncidentId(r.0),
+            kind: stored(&row, "kind", &r.1)?,
+            severity: stored(&row, "severity", &r.2)?,
             at: r.3,
-            trip: r.4,
-            vehicle: r.5,
-            travelers,
-            crew,
+            trip: r.4.map(BatchId),
+            vehicle: r.5.map(VehicleId),
+            travelers: travelers.into_iter().map(TravelerId).collect(),
+            crew: crew.into_iter().map(CrewId).collect(),
             description: r.6,
-            status: r.7,
+            status: stored(&row, "status", &r.7)?,
             resolved_at: r.8,
             resolution: r.9,
         });
@@ -281,25 +313,25 @@ impl Desk<'_> {
             let row = select(conn, Some(id), false)?
                 .pop()
                 .ok_or_else(|| not_found(Thing::Incident, id))?;
-            if let (Some(at), "resolved") = (row.resolved_at, row.status.as_str()) {
+            if let (Some(at), IncidentStatus::Resolved) = (row.resolved_at, row.status) {
                 return Err(DeskError::from(IncidentError::AlreadyResolved {
-                    id: closedloop_handover::ids::IncidentId(id),
+                    id: row.id,
                     at: at.and_utc(),
                 })
                 .into());
             }
             let report = IncidentReport {
-                kind: row.kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
-                severity: row.severity.parse().unwrap_or(Severity::Minor),
+                kind: row.kind,
+                severity: row.severity,
                 at: row.at.and_utc(),
                 place: None,
-                batch: row.trip.map(BatchId),
-                vehicle: row.vehicle.map(VehicleId),
-                travelers: row.travelers.iter().map(|&t| TravelerId(t)).collect(),
-                crew: row.crew.iter().map(|&c| CrewId(c)).collect(),
+                batch: row.trip,
+                vehicle: row.vehicle,
+                travelers: row.travelers.clone(),
+                crew: row.crew.clone(),
                 description: row.description.clone(),
             };
-            let mut incident = Incident::open(closedloop_handover::ids::IncidentId(id), report);
+            let mut incident = Incident::open(row.id, report);
             incident.resolve(note, at).map_err(DeskError::from)?;
             let report_seq: i64 = incidents::table
                 .find(id)
@@ -308,13 +340,13 @@ impl Desk<'_> {
             let mut body = Body::IncidentResolved(IncidentResolved {
                 report: u64::try_from(report_seq).unwrap_or_default(),
                 resolved_by: desk_party(),
-                travelers: pending.refs(&row.travelers),
+                travelers: pending.refs(&row.travelers.iter().map(|t| t.0).collect::<Vec<_>>()),
             });
             body.normalize();
             pending.append(conn, vec![(millis(at)?, body)])?;
             diesel::update(incidents::table.find(id))
                 .set((
-                    incidents::status.eq("resolved"),
+                    incidents::status.eq(IncidentStatus::Resolved.code()),
                     incidents::resolved_at.eq(Some(naive(at))),
                     incidents::resolution.eq(Some(note.trim())),
                 ))

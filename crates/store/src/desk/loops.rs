@@ -2,10 +2,12 @@
 //! or delivered. Open loops past their trip's planned arrival plus a margin are overdue.
 
 use super::handover::row_status;
-use crate::custody::stored_role;
+use crate::custody::{PartyRole, stored_role};
+use crate::query::stored;
 use crate::schema::{traveler_loops, trips};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use closedloop_domain::ids::{BatchId, TravelerId};
 use closedloop_handover::{LoopStatus, due_at, overdue};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -13,20 +15,48 @@ use serde::Serialize;
 /// One traveler's loop, as `closedloop loops` lists it.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoopRow {
-    pub traveler: i64,
-    /// `in_custody` or `delivered`.
-    pub status: String,
-    /// The holder, or the receiver that closed the loop, as a role code: port_staff (id: the
-    /// port), crew (id: the trip), hotel_staff, community_staff or hospital_staff (id: the
-    /// destination). Rows stored as `hospital` before the one role vocabulary read as
-    /// hospital_staff.
-    pub party: String,
+    pub traveler: TravelerId,
+    pub status: LoopState,
+    /// The holder, or the receiver that closed the loop: port_staff (id: the port), crew (id:
+    /// the trip), hotel_staff, community_staff or hospital_staff (id: the destination). Rows
+    /// stored as `hospital` before the one role vocabulary read as hospital_staff.
+    pub party: PartyRole,
     pub party_id: i64,
     pub since: NaiveDateTime,
-    pub trip: Option<i64>,
+    pub trip: Option<BatchId>,
     /// When the traveler's trip is planned to arrive (its planned arrival, else its end).
     pub planned_arrival: Option<NaiveDateTime>,
     pub overdue: bool,
+}
+
+/// Where a stored loop stands; no row means not yet in custody. Stored and serialised as
+/// `in_custody` / `delivered`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoopState {
+    InCustody,
+    /// Final: the traveler is inside quarantine or care.
+    Delivered,
+}
+
+impl LoopState {
+    pub fn code(self) -> &'static str {
+        match self {
+            LoopState::InCustody => "in_custody",
+            LoopState::Delivered => "delivered",
+        }
+    }
+}
+
+impl std::str::FromStr for LoopState {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "in_custody" => Ok(LoopState::InCustody),
+            "delivered" => Ok(LoopState::Delivered),
+            _ => Err(()),
+        }
+    }
 }
 
 type Row = (
@@ -65,20 +95,22 @@ pub fn loops(
         .order(traveler_loops::traveler_id)
         .into_boxed();
     if !include_delivered {
-        q = q.filter(traveler_loops::status.eq("in_custody"));
+        q = q.filter(traveler_loops::status.eq(LoopState::InCustody.code()));
     }
     let rows: Vec<Row> = q.load(conn)?;
     let mut out = Vec::with_capacity(rows.len());
     for (traveler, status, party, party_id, since, handover, trip, planned, ended) in rows {
-        let s = row_status(&status, &party, party_id, since, handover)?;
+        let row = format!("loop of traveler {traveler}");
+        let state: LoopState = stored(&row, "status", &status)?;
+        let s = row_status(state.code(), &party, party_id, since, handover)?;
         let due = due_at(planned.map(|p| p.and_utc()), ended.map(|e| e.and_utc()));
         out.push(LoopRow {
-            traveler,
-            status,
-            party: stored_role(&party)?.code().to_string(),
+            traveler: TravelerId(traveler),
+            status: state,
+            party: stored_role(&party)?,
             party_id,
             since,
-            trip,
+            trip: trip.map(BatchId),
             planned_arrival: due.map(|d| d.naive_utc()),
             overdue: due.is_some_and(|d| overdue(&s, d, margin, now)),
         });

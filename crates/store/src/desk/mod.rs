@@ -25,8 +25,8 @@ pub use handover::{
     ConfirmHandover, ConfirmedHandover, StartHandover, StartedHandover, handover_code,
     start_handover,
 };
-pub use incident::{IncidentRow, NewIncident, list_incidents};
-pub use loops::{LoopRow, loop_status, loops};
+pub use incident::{IncidentRow, IncidentStatus, NewIncident, list_incidents};
+pub use loops::{LoopRow, LoopState, loop_status, loops};
 pub use record::record;
 pub use trip::{PlannedStop, PlannedTrip, TripRow, load_trip, plan_trip, trip_stops};
 
