@@ -28,7 +28,8 @@ pub enum BenchCommand {
     Import(BenchImportArgs),
     /// Road network: load, preprocessing, single routes, matrices; networkx side by side.
     Roads(roads::BenchRoadsArgs),
-    /// Custody ledger: hand-overs recorded in durable batches into a fresh SQLite, then verify.
+    /// Custody ledger: hand-overs started and confirmed through the desk path into a fresh
+    /// SQLite, then verify.
     Ledger(ledger::BenchLedgerArgs),
     /// Contact tracing over a generated year: graph build time, mean and worst query time.
     Trace(trace::BenchTraceArgs),
