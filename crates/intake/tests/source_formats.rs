@@ -402,36 +402,6 @@ fn cell_as_text_reads_like_the_sheet() {
     assert!(!Cell::Number(0.0).is_empty());
 }
 
-/// Run with `cargo test --release -- --ignored` to check the reading speed budget.
-#[test]
-#[ignore = "timing is only meaningful in release mode"]
-fn large_csv_reads_fast() {
-    let mut source = String::from(
-        "序号,姓名,证件类型,证件号码,国籍,性别,出生日期,手机号,航班号,入境日期,目的地,隔离酒店,房间号,备注,状态\n",
-    );
-    for i in 0..100_000 {
-        source.push_str(&format!(
-            "{i},张三{i},护照,E{i:08},中国,男,1990-01-01,138{i:08},CA936,2024-03-01,北京市朝阳区,某某酒店,{},\"备注, 含逗号\",待转运\n",
-            i % 500
-        ));
-    }
-    // The first read in a test thread pays for growing a fresh allocator arena page by page;
-    // the best of three shows the reading itself (the CLI reads on the main thread, where the
-    // first read is as fast).
-    let mut best = std::time::Duration::MAX;
-    for _ in 0..3 {
-        let start = std::time::Instant::now();
-        let grid = read_csv_bytes("large.csv", source.as_bytes()).unwrap();
-        let elapsed = start.elapsed();
-        assert_eq!(grid.rows.len(), 100_001);
-        assert_eq!(grid.rows[100_000].number, 100_001);
-        assert_eq!(grid.rows[100_000].cells.len(), 15);
-        eprintln!("100,000 x 15 CSV read in {elapsed:?}");
-        best = best.min(elapsed);
-    }
-    assert!(best.as_secs_f64() < 0.3, "{best:?}");
-}
-
 proptest! {
     /// Whatever the csv crate writes, we read back with the line where each record starts.
     #[test]
