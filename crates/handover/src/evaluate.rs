@@ -59,6 +59,24 @@ pub enum Subject {
 }
 
 impl Subject {
+    /// The day a completed check-list counts for: a vehicle inspection's own day, else the
+    /// local day it was completed.
+    pub fn counts_for(&self, local_day_completed: NaiveDate) -> NaiveDate {
+        match self {
+            Subject::VehicleDay { day, .. } => *day,
+            _ => local_day_completed,
+        }
+    }
+
+    /// The vehicle a passed check-list disinfects: a sanitation after a trip is the
+    /// disinfection the custody record and contact tracing count.
+    pub fn disinfects(&self, outcome: &Outcome) -> Option<VehicleId> {
+        match self {
+            Subject::VehicleAfterTrip { vehicle, .. } if outcome.passed => Some(*vehicle),
+            _ => None,
+        }
+    }
+
     pub fn kind(&self) -> SubjectKind {
         match self {
             Subject::CrewMember { .. } => SubjectKind::CrewMember,

@@ -18,6 +18,23 @@ pub struct Delivery {
     pub persons: u32,
 }
 
+impl Delivery {
+    /// The delivery of a hand-over that closed `persons` loops on `day`; a hand-over without
+    /// a trip counts as a batch of its own (its id, negated, cannot meet a trip's).
+    pub fn of_handover(
+        handover: i64,
+        trip: Option<BatchId>,
+        day: NaiveDate,
+        persons: u32,
+    ) -> Delivery {
+        Delivery {
+            batch: trip.unwrap_or(BatchId(-handover)),
+            day,
+            persons,
+        }
+    }
+}
+
 /// One incident on the local day it happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentEntry {

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::schema::{checklist_instances, disinfections};
 use crate::{DbConnection, StoreError};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use closedloop_handover::evaluate::FailureReason;
 use closedloop_handover::ids::InstanceId;
 use closedloop_handover::template::ItemKind;
@@ -212,11 +212,8 @@ impl Desk<'_> {
         conn: &mut DbConnection,
         c: &NewChecklist,
     ) -> Result<RecordedChecklist, StoreError> {
-        let day: NaiveDate = match &c.subject {
-            Subject::VehicleDay { day, .. } => *day,
-            _ => self.gates().local_day(c.completed_at),
-        };
         let local_today = self.gates().local_day(c.completed_at);
+        let day = c.subject.counts_for(local_today);
         let template = self
             .templates()
             .in_force(c.kind, local_today)
@@ -269,9 +266,7 @@ impl Desk<'_> {
                 ))
                 .returning(checklist_instances::id)
                 .get_result::<i64>(conn)?;
-            if outcome.passed
-                && let Subject::VehicleAfterTrip { vehicle, .. } = &c.subject
-            {
+            if let Some(vehicle) = c.subject.disinfects(&outcome) {
                 diesel::insert_into(disinfections::table)
                     .values((
                         disinfections::vehicle_id.eq(vehicle.0),

@@ -40,11 +40,13 @@ pub fn record(
         .load(conn)?;
     let deliveries: Vec<Delivery> = rows
         .into_iter()
-        .map(|(id, trip, at, n)| Delivery {
-            // A hand-over without a trip counts as a batch of its own.
-            batch: BatchId(trip.unwrap_or(-id)),
-            day: day(at),
-            persons: u32::try_from(n).unwrap_or(u32::MAX),
+        .map(|(id, trip, at, n)| {
+            Delivery::of_handover(
+                id,
+                trip.map(BatchId),
+                day(at),
+                u32::try_from(n).unwrap_or(u32::MAX),
+            )
         })
         .collect();
     let found: Vec<(String, NaiveDateTime)> = incidents::table
