@@ -74,7 +74,7 @@ pub fn run(ctx: &Ctx, args: &BenchLedgerArgs) -> Result<ExitCode> {
             summary.imported
         );
     }
-    let travelers: Vec<i64> = store.travelers(None)?.iter().map(|t| t.id).collect();
+    let travelers: Vec<i64> = store.travelers(None)?.iter().map(|t| t.id.0).collect();
     let port = store
         .ports()?
         .first()

@@ -67,7 +67,7 @@ impl Custody {
             .travelers(None)
             .unwrap()
             .into_iter()
-            .map(|t| (t.document_number, t.id))
+            .map(|t| (t.document_number, t.id.0))
             .collect()
     }
 

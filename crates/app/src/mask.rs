@@ -106,7 +106,7 @@ impl Viewer {
     pub fn traveler(self, r: TravelerRecord) -> TravelerView {
         use PersonalField::*;
         TravelerView {
-            id: r.traveler_id(),
+            id: r.id,
             transport_no: r.transport_no,
             service_date: r.service_date,
             scheduled_at: r.scheduled_at,
@@ -350,7 +350,7 @@ mod tests {
     fn record() -> TravelerRecord {
         let day = NaiveDate::from_ymd_opt(2021, 3, 5).unwrap();
         TravelerRecord {
-            id: 7,
+            id: TravelerId(7),
             transport_no: "CA936".into(),
             service_date: day,
             scheduled_at: day.and_hms_opt(14, 30, 0).unwrap(),

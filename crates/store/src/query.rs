@@ -25,11 +25,9 @@ pub struct Stats {
 /// A stored traveler with their arrival, as listings show it: the vocabularies as domain
 /// values (serialised as their codes), special needs as a set (serialised as the stored
 /// comma-separated codes).
-///
-/// `id` stays the bare number the store assigns: callers key maps by it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TravelerRecord {
-    pub id: i64,
+    pub id: TravelerId,
     pub transport_no: String,
     pub service_date: NaiveDate,
     pub scheduled_at: NaiveDateTime,
@@ -50,13 +48,6 @@ pub struct TravelerRecord {
     pub family_group: Option<String>,
     pub notes: Option<String>,
     pub source_row: i64,
-}
-
-impl TravelerRecord {
-    /// The traveler's id as the domain carries it.
-    pub fn traveler_id(&self) -> TravelerId {
-        TravelerId(self.id)
-    }
 }
 
 /// A traveler row as the database holds it, before its vocabularies are read.
@@ -101,7 +92,7 @@ impl TryFrom<StoredTraveler> for TravelerRecord {
             health: stored(&row, "health", &r.health)?,
             special_needs: stored(&row, "special_needs", &r.special_needs)?,
             destination_kind: stored(&row, "destination_kind", &r.destination_kind)?,
-            id: r.id,
+            id: TravelerId(r.id),
             transport_no: r.transport_no,
             service_date: r.service_date,
             scheduled_at: r.scheduled_at,
