@@ -4,7 +4,7 @@
 //! decision — passed or refused with every missing item — is stored with a GateDecision ledger
 //! entry either way. A refusal is committed, then returned as [`DeskError::GateRefused`].
 
-use super::trip::{TripRow, batch_of, batch_state, load_trip, trip_stops};
+use super::trip::{TripRow, batch_of, load_trip, trip_stops};
 use super::{
     Desk, DeskError, desk_party, millis, naive, to_json, trip_crew_ids, trip_traveler_ids,
 };
@@ -185,18 +185,17 @@ impl Desk<'_> {
                 .order(traveler_loops::traveler_id)
                 .load(conn)?;
             let held: Vec<TravelerId> = held.into_iter().map(TravelerId).collect();
-            let gates =
-                transition::route(batch_state(&trip)?, target, &held).map_err(|r| match r {
-                    TransitionRefusal::TripState { action, .. } => DeskError::TripState {
-                        trip: trip_id,
-                        state: trip.state.clone(),
-                        action,
-                    },
-                    TransitionRefusal::OpenLoops { travelers } => DeskError::OpenLoops {
-                        trip: trip_id,
-                        travelers: travelers.into_iter().map(|t| t.0).collect(),
-                    },
-                })?;
+            let gates = transition::route(trip.state, target, &held).map_err(|r| match r {
+                TransitionRefusal::TripState { action, .. } => DeskError::TripState {
+                    trip: trip_id,
+                    state: trip.state.code().to_string(),
+                    action,
+                },
+                TransitionRefusal::OpenLoops { travelers } => DeskError::OpenLoops {
+                    trip: trip_id,
+                    travelers: travelers.into_iter().map(|t| t.0).collect(),
+                },
+            })?;
             let crew = trip_crew_ids(conn, trip_id)?;
             let stops = trip_stops(conn, trip_id)?;
             let batch = batch_of(&trip, &crew, &stops)?;

@@ -12,7 +12,7 @@
 //! travelers at the port: their loop opens there.
 
 use super::incident::{NewIncident, open_in};
-use super::trip::{TripRow, batch_state, load_trip};
+use super::trip::{TripRow, load_trip};
 use super::{
     Desk, DeskError, Thing, naive, not_found, party_code, party_from_code, to_json, trip_crew_ids,
 };
@@ -152,7 +152,7 @@ fn trip_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<TripFacts, Stor
         id: BatchId(trip.id),
         port: PortId(trip.port_id),
         vehicle: VehicleId(trip.vehicle_id),
-        state: batch_state(trip)?,
+        state: trip.state,
         crew: trip_crew_ids(conn, trip.id)?
             .into_iter()
             .map(CrewId)

@@ -42,19 +42,29 @@ impl PlannedTrip {
 }
 
 /// A stored trip.
-#[derive(Debug, Clone, Queryable, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct TripRow {
     pub id: i64,
     pub vehicle_id: i64,
     pub port_id: i64,
     pub started_at: NaiveDateTime,
     pub ended_at: NaiveDateTime,
-    pub state: String,
+    pub state: BatchState,
     pub planned_arrival: Option<NaiveDateTime>,
 }
 
+type StoredTrip = (
+    i64,
+    i64,
+    i64,
+    NaiveDateTime,
+    NaiveDateTime,
+    String,
+    Option<NaiveDateTime>,
+);
+
 pub fn load_trip(conn: &mut DbConnection, id: i64) -> Result<TripRow, StoreError> {
-    trips::table
+    let row = trips::table
         .find(id)
         .select((
             trips::id,
@@ -65,9 +75,19 @@ pub fn load_trip(conn: &mut DbConnection, id: i64) -> Result<TripRow, StoreError
             trips::state,
             trips::planned_arrival,
         ))
-        .first::<TripRow>(conn)
+        .first::<StoredTrip>(conn)
         .optional()?
-        .ok_or_else(|| not_found(Thing::Trip, id))
+        .ok_or_else(|| not_found(Thing::Trip, id))?;
+    let (id, vehicle_id, port_id, started_at, ended_at, state, planned_arrival) = row;
+    Ok(TripRow {
+        id,
+        vehicle_id,
+        port_id,
+        started_at,
+        ended_at,
+        state: stored_state(id, &state)?,
+        planned_arrival,
+    })
 }
 
 /// A trip's stops as stored, in order.
@@ -97,13 +117,13 @@ pub fn trip_stops(conn: &mut DbConnection, trip: i64) -> Result<Vec<PlannedStop>
     Ok(stops.into_iter().map(|(_, s)| s).collect())
 }
 
-/// A stored trip's state.
-pub(crate) fn batch_state(trip: &TripRow) -> Result<BatchState, StoreError> {
+/// A stored trip's state; one that is not a state is damage, named.
+fn stored_state(trip: i64, state: &str) -> Result<BatchState, StoreError> {
     use BatchState::*;
     [Planned, Approved, Departed, Completed, Cancelled]
         .into_iter()
-        .find(|s| s.code() == trip.state)
-        .ok_or_else(|| StoreError::Corrupt(format!("trip {} has state {:?}", trip.id, trip.state)))
+        .find(|s| s.code() == state)
+        .ok_or_else(|| StoreError::Corrupt(format!("trip {trip} has state {state:?}")))
 }
 
 /// The trip as the hand-over rules see a batch: its stops in order (destination 0 stands for
