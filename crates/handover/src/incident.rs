@@ -49,6 +49,42 @@ pub struct IncidentReport {
     pub description: String,
 }
 
+/// What an incident is recorded against, most specific first: its batch, else its vehicle,
+/// else the first of its crew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentSubject {
+    Batch(BatchId),
+    Vehicle(VehicleId),
+    Crew(CrewId),
+}
+
+impl IncidentSubject {
+    pub fn of(
+        batch: Option<BatchId>,
+        vehicle: Option<VehicleId>,
+        crew: &[CrewId],
+    ) -> Option<IncidentSubject> {
+        batch
+            .map(IncidentSubject::Batch)
+            .or(vehicle.map(IncidentSubject::Vehicle))
+            .or(crew.first().copied().map(IncidentSubject::Crew))
+    }
+}
+
+/// The vehicle an incident concerns: the one named, else the batch's.
+pub fn incident_vehicle(
+    named: Option<VehicleId>,
+    batch_vehicle: Option<VehicleId>,
+) -> Option<VehicleId> {
+    named.or(batch_vehicle)
+}
+
+/// Whether a reported position is aboard the batch's vehicle (an incident of a batch
+/// happens on its run) or somewhere else.
+pub fn happened_aboard(batch: Option<BatchId>) -> bool {
+    batch.is_some()
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum IncidentState {

@@ -51,3 +51,31 @@ fn a_hand_over_without_a_trip_is_a_batch_of_its_own() {
     assert_eq!((alone.batch, alone.persons), (BatchId(-5), 3));
     assert_ne!(alone.batch, Delivery::of_handover(6, None, day(1), 1).batch);
 }
+
+#[test]
+fn an_incident_is_recorded_against_its_batch_else_its_vehicle_else_its_crew() {
+    use closedloop_handover::incident::{IncidentSubject, happened_aboard, incident_vehicle};
+    let crew = [CrewId(7), CrewId(3)];
+    assert_eq!(
+        IncidentSubject::of(Some(BatchId(1)), Some(VehicleId(2)), &crew),
+        Some(IncidentSubject::Batch(BatchId(1)))
+    );
+    assert_eq!(
+        IncidentSubject::of(None, Some(VehicleId(2)), &crew),
+        Some(IncidentSubject::Vehicle(VehicleId(2)))
+    );
+    assert_eq!(
+        IncidentSubject::of(None, None, &crew),
+        Some(IncidentSubject::Crew(CrewId(7)))
+    );
+    assert_eq!(IncidentSubject::of(None, None, &[]), None);
+    assert_eq!(
+        incident_vehicle(None, Some(VehicleId(4))),
+        Some(VehicleId(4))
+    );
+    assert_eq!(
+        incident_vehicle(Some(VehicleId(5)), Some(VehicleId(4))),
+        Some(VehicleId(5))
+    );
+    assert!(happened_aboard(Some(BatchId(1))) && !happened_aboard(None));
+}

@@ -14,7 +14,9 @@ use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
 use closedloop_handover::ids::IncidentId;
-use closedloop_handover::incident::{IncidentError, IncidentReport};
+use closedloop_handover::incident::{
+    IncidentError, IncidentReport, IncidentSubject, happened_aboard, incident_vehicle,
+};
 use closedloop_handover::{Incident, IncidentKind, Severity};
 use closedloop_ledger::Body;
 use closedloop_ledger::entry::{
@@ -127,11 +129,11 @@ pub(crate) fn open_in(
     if i.description.trim().is_empty() {
         return Err(DeskError::EmptyDescription.into());
     }
-    let mut vehicle = i.vehicle_id;
-    if let Some(t) = i.trip_id {
-        let trip = load_trip(conn, t)?;
-        vehicle = vehicle.or(Some(trip.vehicle_id));
-    }
+    let trip_vehicle = match i.trip_id {
+        Some(t) => Some(VehicleId(load_trip(conn, t)?.vehicle_id)),
+        None => None,
+    };
+    let vehicle = incident_vehicle(i.vehicle_id.map(VehicleId), trip_vehicle).map(|v| v.0);
     if let Some(v) = vehicle {
         require_vehicle(conn, v)?;
     }
@@ -143,15 +145,16 @@ pub(crate) fn open_in(
     crew.dedup();
     require_travelers(conn, &travelers)?;
     require_crew(conn, &crew)?;
-    let subject = match (i.trip_id, vehicle, crew.first()) {
-        (Some(t), _, _) => Some((SubjectKind::Batch, t)),
-        (None, Some(v), _) => Some((SubjectKind::Vehicle, v)),
-        (None, None, Some(&c)) => Some((SubjectKind::Crew, c)),
-        _ => None,
-    };
+    let crew_ids: Vec<CrewId> = crew.iter().map(|&c| CrewId(c)).collect();
+    let batch = i.trip_id.map(BatchId);
+    let subject = IncidentSubject::of(batch, vehicle.map(VehicleId), &crew_ids).map(|s| match s {
+        IncidentSubject::Batch(b) => (SubjectKind::Batch, b.0),
+        IncidentSubject::Vehicle(v) => (SubjectKind::Vehicle, v.0),
+        IncidentSubject::Crew(c) => (SubjectKind::Crew, c.0),
+    });
     let place = match i.position {
         Some((lat, lon)) => Some(Place {
-            kind: if i.trip_id.is_some() {
+            kind: if happened_aboard(batch) {
                 PlaceKind::Vehicle
             } else {
                 PlaceKind::Other
