@@ -31,6 +31,7 @@ pub mod ids;
 pub mod incident;
 pub mod missing;
 pub mod otp;
+pub mod place;
 pub mod record;
 pub mod request;
 pub mod template;

@@ -12,6 +12,7 @@ use crate::schema::{
 };
 use crate::{DbConnection, StoreError};
 use chrono::NaiveDateTime;
+use closedloop_handover::place::HandoverPlace;
 use closedloop_ledger::entry::{Coords, HandOver as LedgerHandOver, Id, Party, Place, PlaceKind};
 use closedloop_ledger::{Body, HeadSigner, Pepper, TravelerRef};
 use closedloop_trace as trace;
@@ -42,13 +43,14 @@ fn trace_role(role: PartyRole) -> trace::Role {
 }
 
 /// Where a hand-over between these roles happens, for the ledger's place.
-fn place_kind(giver: PartyRole, receiver: PartyRole) -> PlaceKind {
-    match (giver, receiver) {
-        (PartyRole::PortStaff, _) => PlaceKind::Port,
-        (_, PartyRole::HotelStaff) => PlaceKind::Hotel,
-        (_, PartyRole::HospitalStaff) => PlaceKind::Hospital,
-        (_, PartyRole::CommunityStaff) => PlaceKind::Home,
-        _ => PlaceKind::Vehicle,
+/// The ledger's word for where the hand-over rules say it happened.
+fn ledger_place(p: HandoverPlace) -> PlaceKind {
+    match p {
+        HandoverPlace::Port => PlaceKind::Port,
+        HandoverPlace::Hotel => PlaceKind::Hotel,
+        HandoverPlace::Hospital => PlaceKind::Hospital,
+        HandoverPlace::Home => PlaceKind::Home,
+        HandoverPlace::Vehicle => PlaceKind::Vehicle,
     }
 }
 
@@ -154,10 +156,11 @@ pub struct LedgerKeys<'a> {
 
 /// The ledger entry of a hand-over (no personal data: ids and keyed traveler references).
 pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreError> {
-    let kind = place_kind(h.giver.role, h.receiver.role);
-    let coords = match (kind, h.position) {
-        (PlaceKind::Home, _) | (_, None) => None,
-        (_, Some((lat, lon))) => Some(Coords::from_degrees(lat, lon)?),
+    let place = HandoverPlace::of(h.giver.role, h.receiver.role);
+    let kind = ledger_place(place);
+    let coords = match h.position {
+        Some((lat, lon)) if place.keeps_position() => Some(Coords::from_degrees(lat, lon)?),
+        _ => None,
     };
     let party = |p: PartyKey| Party {
         role: p.role.into(),
