@@ -43,6 +43,20 @@ pub enum PersonalField {
     FreeText,
 }
 
+impl PersonalField {
+    pub const ALL: [PersonalField; 9] = [
+        PersonalField::Name,
+        PersonalField::Document,
+        PersonalField::Phone,
+        PersonalField::BirthDate,
+        PersonalField::Address,
+        PersonalField::Health,
+        PersonalField::SpecialNeeds,
+        PersonalField::FamilyGroup,
+        PersonalField::FreeText,
+    ];
+}
+
 impl AccessRole {
     /// Whether this role's work needs `field` unmasked.
     pub fn sees(self, field: PersonalField) -> bool {
@@ -327,17 +341,7 @@ mod tests {
     #[test]
     fn the_policy_masks_for_the_anonymous_and_shows_by_role() {
         use PersonalField::*;
-        for f in [
-            Name,
-            Document,
-            Phone,
-            BirthDate,
-            Address,
-            Health,
-            SpecialNeeds,
-            FamilyGroup,
-            FreeText,
-        ] {
+        for f in PersonalField::ALL {
             assert!(!Viewer::ANONYMOUS.sees(f));
             assert!(Viewer::SHELL_REVEAL.sees(f));
         }
