@@ -38,13 +38,57 @@ const SQLITE_SETTINGS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = F
      PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 15000; PRAGMA cache_size = -32768;";
 const POSTGRES_SETTINGS: &str = "SET synchronous_commit = on;";
 
-/// Runs `f` in one transaction: committed if it returns `Ok`, rolled back otherwise. Lets
-/// callers outside this crate group store calls without importing diesel.
+/// Runs `f` in one writing transaction: committed if it returns `Ok`, rolled back otherwise.
+/// Lets callers outside this crate group store calls without importing diesel.
 pub fn in_transaction<T>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    conn.transaction(f)
+    write_transaction(conn, f)
+}
+
+/// Runs `f` in a transaction that writes: committed if it returns `Ok`, rolled back otherwise.
+///
+/// On SQLite the outermost one begins as a writer (`BEGIN IMMEDIATE`): it takes the write lock
+/// at once, waiting up to `busy_timeout` for another writer, instead of starting as a reader
+/// and failing with "database is locked" when it first writes (SQLite cannot wait there, since
+/// the snapshot it read may be stale). A nested call is a savepoint of the outer one.
+/// PostgreSQL's row locks wait by themselves, so there it is an ordinary transaction.
+/// Every store function that writes goes through here; read-only listings may use diesel's
+/// deferred `transaction`.
+pub fn write_transaction<T, E>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let outermost = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::transaction_manager_status_mut(c)
+            .transaction_depth()
+            .map_err(E::from)?
+            .is_none(),
+        DbConnection::Pg(_) => false,
+    };
+    if !outermost {
+        return conn.transaction(f);
+    }
+    if let DbConnection::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConnection as TransactionManager<DbConnection>>::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            match <DbConnection as TransactionManager<DbConnection>>::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            }
+        }
+    }
 }
 
 /// Opens connections of the backend the URL names — never guessing from which one accepts it.

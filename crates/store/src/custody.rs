@@ -91,7 +91,7 @@ pub struct NewTrip {
 
 /// Stores a trip and its crew and travelers in one transaction; returns its id.
 pub fn add_trip(conn: &mut DbConnection, trip: &NewTrip) -> Result<i64, StoreError> {
-    conn.transaction(|conn| {
+    crate::write_transaction(conn, |conn| {
         let id = diesel::insert_into(trips::table)
             .values((
                 trips::vehicle_id.eq(trip.vehicle_id),

@@ -136,7 +136,7 @@ impl Store {
         progress: &mut dyn FnMut(usize),
     ) -> Result<(ImportOutcome, Result<Totals, E>), StoreError> {
         let mut conn = self.conn()?;
-        let result = conn.transaction(|conn| {
+        let result = crate::write_transaction(&mut conn, |conn| {
             let mut session = Session::begin(conn, accept_valid)?;
             for chunk in feed {
                 session.take(conn, chunk, progress)?;

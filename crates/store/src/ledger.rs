@@ -62,7 +62,9 @@ pub fn append_batch(
     at: UtcMillis,
 ) -> Result<SignedTreeHead, StoreError> {
     let timed = entries.into_iter().map(|b| (at, b)).collect();
-    let done = conn.transaction(|conn| append_in_transaction(conn, appender, timed, signer, at))?;
+    let done = crate::write_transaction(conn, |conn| {
+        append_in_transaction(conn, appender, timed, signer, at)
+    })?;
     *appender = done.appender;
     Ok(done.head)
 }

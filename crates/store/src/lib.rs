@@ -33,6 +33,6 @@ pub mod schema;
 pub mod testing;
 pub mod url;
 
-pub use connection::{Backend, DbConnection, Store, in_transaction};
+pub use connection::{Backend, DbConnection, Store, in_transaction, write_transaction};
 pub use error::StoreError;
 pub use url::DatabaseUrl;

@@ -122,7 +122,7 @@ impl Store {
             conn.batch_execute("PRAGMA secure_delete = ON")?;
         }
         let now = Utc::now().naive_utc();
-        let done = conn.transaction(|conn| {
+        let done = crate::write_transaction(&mut conn, |conn| {
             let ids: Vec<i64> = travelers::table
                 .inner_join(arrivals::table)
                 .filter(travelers::purged_at.is_null())

@@ -126,7 +126,7 @@ impl Store {
     /// never deleted here because arrivals refer to them.
     pub fn sync_ports(&self, configured: &[Port]) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
-        conn.transaction(|conn| {
+        crate::write_transaction(&mut conn, |conn| {
             let stored: Vec<PortRow> = ports::table.select(PortRow::as_select()).load(conn)?;
             for p in configured {
                 let row = NewPort {

@@ -246,7 +246,7 @@ pub fn start_handover(
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::LedgerState(format!("no system randomness: {e}")))?;
     let secret = HandoverSecret::from_bytes(bytes);
-    let id = conn.transaction(|conn| {
+    let id = crate::write_transaction(conn, |conn| {
         let (_, trip, to_trip) = request_facts(conn, s)?;
         let custody = load_custody(conn, &s.travelers)?;
         request::check_start(&rules_request(s), &trip, to_trip.as_ref(), &custody, s.at)

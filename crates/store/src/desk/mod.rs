@@ -113,7 +113,7 @@ impl<'a> Desk<'a> {
             signer: self.keys.signer,
             pepper: self.keys.pepper,
         };
-        let out = conn.transaction(|conn| {
+        let out = crate::write_transaction(conn, |conn| {
             take_append_lock(conn)?;
             f(conn, &mut pending)
         })?;

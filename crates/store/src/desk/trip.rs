@@ -159,7 +159,7 @@ fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
 /// least one stop, travelers at every stop and each at one, within the vehicle's seats,
 /// arriving no earlier than it departs).
 pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreError> {
-    conn.transaction(|conn| {
+    crate::write_transaction(conn, |conn| {
         require_vehicle(conn, t.vehicle_id)?;
         let port: i64 = ports::table
             .filter(ports::id.eq(t.port_id))
