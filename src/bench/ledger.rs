@@ -13,7 +13,7 @@ use anyhow::{Result, bail, ensure};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use clap::Args;
 use closedloop_app::keys::LedgerKeys;
-use closedloop_domain::ids::{BatchId, CrewId, VehicleId};
+use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use closedloop_handover::{ChecklistKind, Subject};
 use closedloop_store::custody::{self, PartyKey, PartyRole};
 use closedloop_store::desk::{
@@ -46,7 +46,7 @@ pub struct BenchLedgerArgs {
 
 /// One hand-over of the benchmark, before it is started.
 struct Planned {
-    trip: i64,
+    trip: BatchId,
     giver: PartyKey,
     receiver: PartyKey,
     travelers: Vec<i64>,
@@ -107,7 +107,7 @@ pub fn run(ctx: &Ctx, args: &BenchLedgerArgs) -> Result<ExitCode> {
                     giver: h.giver,
                     receiver: h.receiver,
                     giver_signer: "Giver".into(),
-                    travelers: h.travelers.clone(),
+                    travelers: h.travelers.iter().map(|&t| TravelerId(t)).collect(),
                     expected: None,
                     at: h.at,
                 },
@@ -321,20 +321,18 @@ fn setup_trips(
         let trip = desk::plan_trip(
             conn,
             &PlannedTrip {
-                vehicle_id: vehicles[k % vehicles.len()],
-                port_id: port,
-                crew: c.to_vec(),
+                vehicle_id: VehicleId(vehicles[k % vehicles.len()]),
+                port_id: PortId(port),
+                crew: c.iter().map(|&x| CrewId(x)).collect(),
                 stops: vec![PlannedStop {
-                    destination: Some(hotel),
-                    travelers: seats.to_vec(),
+                    destination: Some(DestinationId(hotel)),
+                    travelers: seats.iter().map(|&t| TravelerId(t)).collect(),
                 }],
                 depart_at: start,
                 arrive_by: end,
             },
         )?;
-        let subject = Subject::Batch {
-            batch: BatchId(trip),
-        };
+        let subject = Subject::Batch { batch: trip };
         let reminded = start - Duration::minutes(10);
         checklist(
             conn,

@@ -9,6 +9,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Args;
 use closedloop_app::custody::{self, LoopFilter, LoopState};
 use closedloop_domain::Lang;
+use closedloop_domain::ids::PartyId;
 use closedloop_domain::role::PartyRole;
 
 use std::process::ExitCode;
@@ -40,7 +41,7 @@ pub struct RecordArgs {
     pub json: bool,
 }
 
-fn party(lang: Lang, role: PartyRole, id: i64) -> String {
+fn party(lang: Lang, role: PartyRole, id: PartyId) -> String {
     let role = match role {
         PartyRole::PortStaff => lang.pick("port staff, port", "口岸工作人员，口岸"),
         PartyRole::Crew => lang.pick("crew of trip", "车次专班"),
@@ -124,7 +125,9 @@ pub fn record(ctx: &Ctx, a: &RecordArgs) -> Result<ExitCode> {
     let body: Vec<Vec<String>> = record
         .days
         .iter()
-        .filter(|d| d.batches + d.person_trips + d.incidents + d.staff_infections > 0)
+        .filter(|d| {
+            d.batches + d.person_trips + d.incidents + d.staff_infections + d.wrong_codes > 0
+        })
         .map(|d| {
             vec![
                 d.day.to_string(),
@@ -132,6 +135,7 @@ pub fn record(ctx: &Ctx, a: &RecordArgs) -> Result<ExitCode> {
                 d.person_trips.to_string(),
                 d.incidents.to_string(),
                 d.staff_infections.to_string(),
+                d.wrong_codes.to_string(),
                 d.total_batches.to_string(),
                 d.total_person_trips.to_string(),
             ]
@@ -147,6 +151,7 @@ pub fn record(ctx: &Ctx, a: &RecordArgs) -> Result<ExitCode> {
                     ctx.t("person-trips", "人次"),
                     ctx.t("incidents", "事故"),
                     ctx.t("staff infections", "工作人员感染"),
+                    ctx.t("wrong codes", "确认码错误"),
                     ctx.t("total batches", "累计批次"),
                     ctx.t("total person-trips", "累计人次"),
                 ],

@@ -81,7 +81,10 @@ pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
                             .as_ref()
                             .map(ToString::to_string)
                             .unwrap_or_default(),
-                        r.health.to_string(),
+                        r.health
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
                         r.destination_kind.to_string(),
                         r.special_needs.to_string(),
                     ]

@@ -5,6 +5,7 @@
 //! and the head-count, so the custody rules and the loops apply as at a desk.
 
 use super::{Env, Run};
+use closedloop_domain::ids::{BatchId, CrewId, PortId, TravelerId, VehicleId};
 use closedloop_handover::{GateBook, TemplateBook};
 use closedloop_ledger::{HeadSigner, Pepper};
 use closedloop_store::Store;
@@ -92,18 +93,19 @@ impl Custody {
         let id = desk::plan_trip(
             &mut store.conn().unwrap(),
             &PlannedTrip {
-                vehicle_id: vehicle,
-                port_id: port,
-                crew: crew.to_vec(),
+                vehicle_id: VehicleId(vehicle),
+                port_id: PortId(port),
+                crew: crew.iter().map(|&c| CrewId(c)).collect(),
                 stops: vec![PlannedStop {
                     destination: None,
-                    travelers: travelers.to_vec(),
+                    travelers: travelers.iter().map(|&t| TravelerId(t)).collect(),
                 }],
                 depart_at: start.and_utc(),
                 arrive_by: end.and_utc(),
             },
         )
-        .unwrap();
+        .unwrap()
+        .0;
         self.sql(&format!(
             "UPDATE trips SET state = 'departed' WHERE id = {id}"
         ));
@@ -127,12 +129,12 @@ impl Custody {
             let started = desk::start_handover(
                 &mut conn,
                 &StartHandover {
-                    trip_id: h.trip,
-                    to_trip_id: h.to_trip,
+                    trip_id: BatchId(h.trip),
+                    to_trip_id: h.to_trip.map(BatchId),
                     giver: h.giver,
                     receiver: h.receiver,
                     giver_signer: "Giver Name".into(),
-                    travelers: h.travelers.clone(),
+                    travelers: h.travelers.iter().map(|&t| TravelerId(t)).collect(),
                     expected: None,
                     at,
                 },

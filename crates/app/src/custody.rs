@@ -1,6 +1,7 @@
 //! Where every traveler is: open loops (in custody, not yet delivered; overdue past the
 //! trip's planned arrival plus the configured margin) and the record (per local day and in
-//! total: batches, person-trips, incidents, staff infections).
+//! total: batches, person-trips, incidents, staff infections, and the alerts: confirmation
+//! codes refused and hand-overs they locked, counted from the ledger's entries).
 
 use crate::context::App;
 use crate::error::AppResult;
@@ -58,6 +59,14 @@ pub struct Totals {
     pub incidents: u32,
     pub staff_infections: u32,
     pub days_since_last_incident: Option<u32>,
+    pub alerts: Alerts,
+}
+
+/// `{"wrong_codes", "locked_handovers"}`: what an office checks beside the claims.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Alerts {
+    pub wrong_codes: u32,
+    pub locked_handovers: u32,
 }
 
 pub fn record(
@@ -82,6 +91,10 @@ pub fn record(
             incidents: last.map_or(0, |d| d.total_incidents),
             staff_infections: last.map_or(0, |d| d.total_staff_infections),
             days_since_last_incident: last.and_then(|d| d.days_since_last_incident),
+            alerts: Alerts {
+                wrong_codes: last.map_or(0, |d| d.total_wrong_codes),
+                locked_handovers: last.map_or(0, |d| d.total_locked_handovers),
+            },
         },
         days: record.days,
     })

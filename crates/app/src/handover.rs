@@ -36,18 +36,18 @@ pub struct CodeShown {
 
 pub fn start(app: &App, req: &StartRequest) -> AppResult<CodeShown> {
     let s = StartHandover {
-        trip_id: req.trip.0,
-        to_trip_id: req.to_trip.map(|t| t.0),
+        trip_id: req.trip,
+        to_trip_id: req.to_trip,
         giver: req.from,
         receiver: req.to,
         giver_signer: req.signer.clone(),
-        travelers: req.travelers.iter().map(|t| t.0).collect(),
+        travelers: req.travelers.clone(),
         expected: req.expected,
         at: req.at,
     };
     let h = desk::start_handover(&mut *app.conn()?, &s)?;
     Ok(CodeShown {
-        handover: h.id,
+        handover: h.id.0,
         code: h.code.as_str().to_string(),
         seconds_left: h.seconds_left,
     })
@@ -55,7 +55,7 @@ pub fn start(app: &App, req: &StartRequest) -> AppResult<CodeShown> {
 
 /// The code the giver's phone shows at `at` (it changes every 30 s).
 pub fn code(app: &App, handover: HandoverId, at: DateTime<Utc>) -> AppResult<CodeShown> {
-    let (code, left) = desk::handover_code(&mut *app.conn()?, handover.0, at)?;
+    let (code, left) = desk::handover_code(&mut *app.conn()?, handover, at)?;
     Ok(CodeShown {
         handover: handover.0,
         code: code.as_str().to_string(),
@@ -96,10 +96,12 @@ pub struct Confirmed {
 }
 
 /// Confirms with the code and head-count: custody moves for every traveler or none, in the
-/// ledger. A head-count mismatch opens an incident and is refused.
+/// ledger. A head-count mismatch opens an incident and is refused. A wrong code is refused and
+/// counted, in the ledger too; the fifth locks the hand-over (`handover_locked`), and then
+/// only a new start gives a new code.
 pub fn confirm(app: &App, req: &ConfirmRequest) -> AppResult<Confirmed> {
     let c = ConfirmHandover {
-        id: req.handover.0,
+        id: req.handover,
         code: req.code.clone(),
         counted: req.counted,
         receiver_signer: req.signer.clone(),
@@ -114,7 +116,7 @@ pub fn confirm(app: &App, req: &ConfirmRequest) -> AppResult<Confirmed> {
             .changes
             .into_iter()
             .map(|(traveler, state)| TravelerLoop {
-                traveler,
+                traveler: traveler.0,
                 status: status_code(&state),
                 state,
             })

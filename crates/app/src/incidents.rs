@@ -35,16 +35,14 @@ pub fn open(app: &App, req: &OpenIncident) -> AppResult<IncidentId> {
         severity: req.severity,
         at: req.at,
         position: req.position,
-        trip_id: req.trip.map(|t| t.0),
-        vehicle_id: req.vehicle.map(|v| v.0),
-        travelers: req.travelers.iter().map(|t| t.0).collect(),
-        crew: req.crew.iter().map(|c| c.0).collect(),
+        trip_id: req.trip,
+        vehicle_id: req.vehicle,
+        travelers: req.travelers.clone(),
+        crew: req.crew.clone(),
         description: req.description.clone(),
         reported_by: None,
     };
-    Ok(IncidentId(
-        app.with_desk(|conn, desk| desk.open_incident(conn, &i))?,
-    ))
+    Ok(app.with_desk(|conn, desk| desk.open_incident(conn, &i))?)
 }
 
 /// `{"id", "status": "resolved"}`.
@@ -60,7 +58,7 @@ pub fn resolve(
     note: &str,
     at: DateTime<Utc>,
 ) -> AppResult<Resolved> {
-    app.with_desk(|conn, desk| desk.resolve_incident(conn, incident.0, note, at))?;
+    app.with_desk(|conn, desk| desk.resolve_incident(conn, incident, note, at))?;
     Ok(Resolved {
         id: incident.0,
         status: "resolved",

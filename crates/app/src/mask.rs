@@ -133,7 +133,7 @@ impl Viewer {
             document_number: self.partly(Document, r.document_number, mask),
             phone: r.phone.map(|p| self.partly(Phone, p, mask_phone)),
             language: r.language,
-            health: self.field(Health, r.health),
+            health: r.health.map(|h| self.field(Health, h)),
             // No needs is no secret: an empty set reads as empty for everyone.
             special_needs: if r.special_needs.is_empty() {
                 Shown::Value(r.special_needs)
@@ -245,7 +245,8 @@ pub struct TravelerView {
     pub document_number: Shown<String>,
     pub phone: Option<Shown<String>>,
     pub language: Option<String>,
-    pub health: Shown<HealthStatus>,
+    /// `null` once a purge erased it.
+    pub health: Option<Shown<HealthStatus>>,
     pub special_needs: Shown<SpecialNeeds>,
     pub destination_kind: DestinationKind,
     pub destination_address: Option<Shown<String>>,
@@ -367,7 +368,7 @@ mod tests {
             document_number: "E12345678".into(),
             phone: Some("+8613812345678".into()),
             language: Some("zh".into()),
-            health: HealthStatus::CloseContact,
+            health: Some(HealthStatus::CloseContact),
             special_needs: SpecialNeeds::from_codes("elderly,wheelchair").unwrap(),
             destination_kind: DestinationKind::Home,
             destination_address: Some("上海市徐汇区漕溪北路88号".into()),
@@ -392,7 +393,7 @@ mod tests {
     #[test]
     fn the_anonymous_reader_sees_no_personal_field() {
         let v = Viewer::ANONYMOUS.traveler(record());
-        assert_eq!(v.health, Shown::Masked);
+        assert_eq!(v.health, Some(Shown::Masked));
         assert_eq!(v.special_needs, Shown::Masked);
         assert_eq!(v.birth_date, Shown::Masked);
         assert_eq!(
@@ -438,10 +439,10 @@ mod tests {
             driver.special_needs.value().map(SpecialNeeds::to_codes),
             Some("elderly,wheelchair".into())
         );
-        assert_eq!(driver.health, Shown::Masked);
+        assert_eq!(driver.health, Some(Shown::Masked));
         assert_eq!(driver.document_number, Shown::Partial("E1*****78".into()));
         let all = Viewer::SHELL_REVEAL.traveler(record());
-        assert_eq!(all.health, Shown::Value(HealthStatus::CloseContact));
+        assert_eq!(all.health, Some(Shown::Value(HealthStatus::CloseContact)));
         assert_eq!(
             all.birth_date,
             Shown::Value(NaiveDate::from_ymd_opt(1950, 1, 2))

@@ -4,6 +4,7 @@
 use crate::error::{AppError, AppResult, Fault};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use closedloop_domain::arrival::TransportNumber;
+use closedloop_domain::ids::{DestinationId, TravelerId};
 use closedloop_roads::model::Point;
 use closedloop_store::custody::{PartyKey, PartyRole};
 use closedloop_store::desk::PlannedStop;
@@ -117,8 +118,8 @@ pub fn stop(field: &str, s: &str) -> AppResult<PlannedStop> {
         })
         .collect::<AppResult<Vec<_>>>()?;
     Ok(PlannedStop {
-        destination: Some(destination),
-        travelers,
+        destination: Some(DestinationId(destination)),
+        travelers: travelers.into_iter().map(TravelerId).collect(),
     })
 }
 
@@ -177,7 +178,13 @@ mod tests {
         assert_eq!(party("--to", "mayor:1").unwrap_err().code(), "unknown_role");
         assert_eq!(party("--to", "crew").unwrap_err().code(), "invalid_party");
         let s = stop("--stop", "12:1, 2,3").unwrap();
-        assert_eq!((s.destination, s.travelers), (Some(12), vec![1, 2, 3]));
+        assert_eq!(
+            (s.destination, s.travelers),
+            (
+                Some(DestinationId(12)),
+                vec![TravelerId(1), TravelerId(2), TravelerId(3)]
+            )
+        );
         assert!(stop("--stop", "12:1,x").is_err());
         let pt = point("--from", "31.25,121.45").unwrap();
         assert_eq!((pt.lat, pt.lon), (31.25, 121.45));

@@ -49,7 +49,7 @@ pub fn jobs_of(travelers: &[&TravelerRecord], hotel: usize, places: Places) -> (
     for t in travelers {
         let wheelchair = t.special_needs.contains(SpecialNeed::Wheelchair);
         match (t.health, t.destination_kind) {
-            (HealthStatus::Symptomatic | HealthStatus::Positive, _) => jobs.push(job(
+            (Some(HealthStatus::Symptomatic | HealthStatus::Positive), _) => jobs.push(job(
                 format!("traveler {}", t.id),
                 places.hospital,
                 1,

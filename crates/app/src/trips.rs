@@ -6,7 +6,7 @@ use crate::context::App;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use closedloop_domain::batch::BatchState;
-use closedloop_domain::ids::{BatchId, CrewId, TravelerId, VehicleId};
+use closedloop_domain::ids::{BatchId, CrewId, PortId, TravelerId, VehicleId};
 use closedloop_store::custody;
 use closedloop_store::desk::{self, PlannedStop, PlannedTrip};
 use serde::Serialize;
@@ -94,7 +94,7 @@ impl PlanTrip {
     pub fn one_stop(travelers: &[TravelerId]) -> Vec<PlannedStop> {
         vec![PlannedStop {
             destination: None,
-            travelers: travelers.iter().map(|t| t.0).collect(),
+            travelers: travelers.to_vec(),
         }]
     }
 }
@@ -122,14 +122,14 @@ pub fn plan_trip(app: &App, req: &PlanTrip) -> AppResult<BatchId> {
             )
         })?;
     let plan = PlannedTrip {
-        vehicle_id: req.vehicle.0,
-        port_id,
-        crew: req.crew.iter().map(|c| c.0).collect(),
+        vehicle_id: req.vehicle,
+        port_id: PortId(port_id),
+        crew: req.crew.clone(),
         stops: req.stops.clone(),
         depart_at: req.depart_at,
         arrive_by: req.arrive_by,
     };
-    Ok(BatchId(desk::plan_trip(&mut *app.conn()?, &plan)?))
+    Ok(desk::plan_trip(&mut *app.conn()?, &plan)?)
 }
 
 /// A move through a gate.
@@ -153,12 +153,12 @@ pub struct TripMoved {
 /// ledger all the same.
 pub fn move_trip(app: &App, trip: BatchId, m: TripMove, at: DateTime<Utc>) -> AppResult<TripMoved> {
     let done = app.with_desk(|conn, desk| match m {
-        TripMove::Approve => desk.approve(conn, trip.0, at),
-        TripMove::Depart => desk.depart(conn, trip.0, at),
-        TripMove::Complete => desk.complete_trip(conn, trip.0, at),
+        TripMove::Approve => desk.approve(conn, trip, at),
+        TripMove::Depart => desk.depart(conn, trip, at),
+        TripMove::Complete => desk.complete_trip(conn, trip, at),
     })?;
     Ok(TripMoved {
-        trip: done.trip,
+        trip: done.trip.0,
         state: done.state,
         at,
         ledger_seqs: done.ledger_seqs,

@@ -104,7 +104,7 @@ fn import_is_all_or_nothing_and_listings_are_masked_by_the_policy() {
     );
     assert_eq!(masked[0].document_number, Shown::Partial("AP***01".into()));
     // Typed values are never faked: a masked health status is masked, not a made-up code.
-    assert_eq!(masked[0].health, Shown::Masked);
+    assert_eq!(masked[0].health, Some(Shown::Masked));
     let revealed = travelers::list_travelers(
         &d.app,
         &ListTravelers {
@@ -114,7 +114,7 @@ fn import_is_all_or_nothing_and_listings_are_masked_by_the_policy() {
     )
     .unwrap();
     assert_eq!(revealed[0].document_number, Shown::Value("APP0001".into()));
-    assert_eq!(revealed[0].health, Shown::Value(HealthStatus::Normal));
+    assert_eq!(revealed[0].health, Some(Shown::Value(HealthStatus::Normal)));
     assert_eq!(revealed[0].full_name.to_string(), "Wang Wei");
     let e = travelers::list_travelers(
         &d.app,

@@ -31,6 +31,9 @@ id_type!(
     VehicleId,
     /// A driver or an escort.
     CrewId,
-    /// One vehicle trip from a port.
+    /// One vehicle trip from a port (a batch; the store's trips).
     BatchId,
+    /// The id a party role names, as the custody record stores it beside the role: a port for
+    /// port staff, a trip for a crew, a destination for hotel, community or hospital staff.
+    PartyId,
 );

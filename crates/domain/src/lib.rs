@@ -13,6 +13,7 @@
 //! - [`batch`]: one vehicle trip from a port with its ordered stops, and its state machine;
 //! - [`role`]: the party roles of a hand-over (port staff, crew, hotel, community and hospital
 //!   staff), one vocabulary for every crate;
+//! - [`severity`]: how serious an incident is, one grading for the desk, the ledger and bundles;
 //! - [`policy`]: the versioned quarantine policy ("14+7"), read from `config/`;
 //! - [`country`]: ISO 3166-1 countries by code or by Chinese / English name;
 //! - [`manifest`]: a validated manifest row;
@@ -44,6 +45,7 @@ pub mod manifest;
 pub mod policy;
 pub mod port;
 pub mod role;
+pub mod severity;
 pub mod traveler;
 
 pub use error::DomainError;

@@ -126,11 +126,14 @@ impl HandoverRefusal {
     /// The incident a refusal opens: a head-count that differs, confirmed with the right code.
     /// With a wrong code the count is not confirmed by both parties, so nothing is opened.
     pub fn incident_to_open(&self) -> Option<&IncidentReport> {
-        let code_ok = !self
-            .reasons
+        self.incident.as_deref().filter(|_| !self.code_refused())
+    }
+
+    /// The code was refused (wrong, or not six digits): a failed attempt at the request.
+    pub fn code_refused(&self) -> bool {
+        self.reasons
             .iter()
-            .any(|r| matches!(r, RefusalReason::Code { .. }));
-        self.incident.as_deref().filter(|_| code_ok)
+            .any(|r| matches!(r, RefusalReason::Code { .. }))
     }
 
     pub fn message(&self, lang: Lang) -> String {

@@ -25,15 +25,8 @@ vocabulary! {
     }
 }
 
-vocabulary! {
-    /// The grading Chinese emergency reports use (一般、较大、重大、特别重大).
-    Severity, "severity", "minor/一般, serious/较大, major/重大 or critical/特别重大" {
-        Minor => "minor", "minor", "一般";
-        Serious => "serious", "serious", "较大";
-        Major => "major", "major", "重大";
-        Critical => "critical", "critical", "特别重大";
-    }
-}
+/// How serious an incident is: the domain's one grading, which the ledger speaks too.
+pub use closedloop_domain::severity::Severity;
 
 /// What happened, as reported; the store gives it an id when it opens the incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

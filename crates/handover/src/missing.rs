@@ -45,7 +45,10 @@ pub enum Missing {
     },
     StopHandover {
         batch: BatchId,
+        /// Its number in the trip's order, from 0: the number a personnel hand-over
+        /// check-list names it by.
         stop: u32,
+        /// 0 for a stop whose place the desk did not name.
         destination: DestinationId,
     },
 }
@@ -191,16 +194,25 @@ impl Missing {
                 batch,
                 stop,
                 destination,
-            } => match lang {
-                Lang::En => format!(
-                    "batch {batch}, stop {} (destination #{destination}): no personnel hand-over recorded",
-                    stop + 1
-                ),
-                Lang::ZhCn => format!(
-                    "批次 {batch} 第 {} 站（目的地 #{destination}）：无转运人员交接记录",
-                    stop + 1
-                ),
-            },
+            } => {
+                // Stops are numbered from 0, as the plan stores them and as a personnel
+                // hand-over check-list names its stop; destination 0 is a stop whose place
+                // the desk did not name.
+                let place = match (lang, destination.0) {
+                    (Lang::En, 0) => "place not named".to_string(),
+                    (Lang::En, d) => format!("destination #{d}"),
+                    (Lang::ZhCn, 0) => "未指定地点".to_string(),
+                    (Lang::ZhCn, d) => format!("目的地 #{d}"),
+                };
+                match lang {
+                    Lang::En => format!(
+                        "batch {batch}, stop {stop} ({place}): no personnel hand-over recorded"
+                    ),
+                    Lang::ZhCn => {
+                        format!("批次 {batch} 站点 {stop}（{place}）：无转运人员交接记录")
+                    }
+                }
+            }
         }
     }
 }

@@ -7,6 +7,15 @@
 //! dynamically truncated to six digits. Binding the hand-over id means a code seen at one stop
 //! confirms nothing at another. One step either side is accepted for clock drift and typing
 //! time; the comparison is constant-time so response timing does not leak digits.
+//!
+//! **Codes cannot be guessed.** Six digits are a million codes, and three are valid at once, so
+//! an unlimited number of tries would find one. A started hand-over therefore counts its
+//! failed confirmations ([`WrongCodes`]): every confirmation refused for its code, wrong or
+//! not six digits, is one. After [`MAX_WRONG_CODES`] it is locked: no code confirms it any
+//! more, and its code is no longer shown. A new code needs the giver to start the hand-over
+//! again, which begins a new request with a new secret and no failed attempts; the locked one
+//! stays locked, as the record of what was tried. Five tries of three valid codes in a million
+//! leave a guesser a chance of 1.5 in 100,000 per hand-over the giver starts.
 
 use crate::ids::HandoverId;
 use crate::text::both;
@@ -22,6 +31,41 @@ pub const STEP_SECONDS: i64 = 30;
 pub const DIGITS: usize = 6;
 /// Steps accepted on either side of the current one.
 pub const DRIFT_STEPS: i64 = 1;
+
+/// Failed confirmations a started hand-over takes before it locks.
+pub const MAX_WRONG_CODES: u32 = 5;
+
+/// How many confirmations of one started hand-over were refused for their code. The store
+/// keeps only this count; what it means is decided here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct WrongCodes(u32);
+
+impl WrongCodes {
+    pub fn new(count: u32) -> Self {
+        WrongCodes(count)
+    }
+
+    pub fn count(self) -> u32 {
+        self.0
+    }
+
+    /// No code confirms the hand-over any more: [`MAX_WRONG_CODES`] were refused.
+    pub fn is_locked(self) -> bool {
+        self.0 >= MAX_WRONG_CODES
+    }
+
+    /// Attempts left before it locks.
+    pub fn remaining(self) -> u32 {
+        MAX_WRONG_CODES.saturating_sub(self.0)
+    }
+
+    /// The count after one more refused code: its attempt number, and whether it locks the
+    /// hand-over now.
+    pub fn after_wrong(self) -> WrongCodes {
+        WrongCodes(self.0.saturating_add(1))
+    }
+}
 
 /// A hand-over's secret: 32 random bytes the store generates (from the OS's randomness) when it
 /// creates the hand-over. Stored and sent as hex; never printed by `Debug`.
@@ -260,6 +304,22 @@ mod tests {
         for bad in ["12345", "1234567", "12345a", "１２３４５６"] {
             assert_eq!(OneTimeCode::parse(bad), Err(CodeError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn five_wrong_codes_lock_a_hand_over() {
+        let mut w = WrongCodes::default();
+        for n in 1..=MAX_WRONG_CODES {
+            assert!(!w.is_locked());
+            assert_eq!(w.remaining(), MAX_WRONG_CODES - n + 1);
+            w = w.after_wrong();
+            assert_eq!(w.count(), n);
+        }
+        assert!(w.is_locked());
+        assert_eq!(w.remaining(), 0);
+        assert!(WrongCodes::new(u32::MAX).after_wrong().is_locked());
+        // A restarted hand-over is a new request: it starts from none.
+        assert!(!WrongCodes::default().is_locked());
     }
 
     #[test]

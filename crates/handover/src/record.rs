@@ -1,6 +1,10 @@
 //! The record the office reports — "266 batches, 818 person-trips, zero infection, zero
 //! incident" — computed per day and cumulatively from what was delivered and what went wrong,
 //! so the claim is provable from the custody record rather than typed into a report.
+//!
+//! Beside the claims, the record counts alerts: confirmation codes refused at a hand-over
+//! (someone typed a wrong code, perhaps guessing) and the hand-overs they locked
+//! ([`crate::otp::MAX_WRONG_CODES`]). They break neither claim; they are what an office checks.
 
 use crate::incident::{Incident, IncidentKind};
 use chrono::{FixedOffset, NaiveDate};
@@ -51,6 +55,14 @@ impl Incident {
     }
 }
 
+/// One confirmation refused for its code, on the local day it was typed; `locked` when it was
+/// the attempt that locked its hand-over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeAlert {
+    pub day: NaiveDate,
+    pub locked: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayFigures {
     pub day: NaiveDate,
@@ -68,6 +80,11 @@ pub struct DayFigures {
     /// 0 on a day with an incident; `None` while no incident was ever recorded (including
     /// before the range).
     pub days_since_last_incident: Option<u32>,
+    /// Alerts: confirmation codes refused, and hand-overs locked by them.
+    pub wrong_codes: u32,
+    pub locked_handovers: u32,
+    pub total_wrong_codes: u32,
+    pub total_locked_handovers: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +155,10 @@ pub fn compute(
             total_incidents: totals.2,
             total_staff_infections: totals.3,
             days_since_last_incident: last_incident.map(|l| (day - l).num_days() as u32),
+            wrong_codes: 0,
+            locked_handovers: 0,
+            total_wrong_codes: 0,
+            total_locked_handovers: 0,
         });
         day = match day.succ_opt() {
             Some(d) => d,
@@ -148,13 +169,54 @@ pub fn compute(
 }
 
 impl Record {
+    /// Counts the alerts of the range's days, per day and cumulatively (alerts outside the
+    /// range do not count).
+    pub fn count_alerts(&mut self, alerts: &[CodeAlert]) {
+        let mut totals = (0, 0);
+        for d in &mut self.days {
+            let on_day = alerts.iter().filter(|a| a.day == d.day);
+            d.wrong_codes = on_day.clone().count() as u32;
+            d.locked_handovers = on_day.filter(|a| a.locked).count() as u32;
+            totals = (totals.0 + d.wrong_codes, totals.1 + d.locked_handovers);
+            (d.total_wrong_codes, d.total_locked_handovers) = totals;
+        }
+    }
+
+    /// "3 wrong confirmation codes (1 hand-over locked)", or none when there were none.
+    pub fn alerts(&self, lang: Lang) -> Option<String> {
+        let (w, l) = self
+            .last()
+            .map_or((0, 0), |d| (d.total_wrong_codes, d.total_locked_handovers));
+        if w == 0 {
+            return None;
+        }
+        Some(match lang {
+            Lang::En => format!(
+                "alerts: {w} wrong confirmation code{} ({l} hand-over{} locked)",
+                if w == 1 { "" } else { "s" },
+                if l == 1 { "" } else { "s" }
+            ),
+            Lang::ZhCn => format!("警示：确认码错误 {w} 次（{l} 次交接因此锁定）"),
+        })
+    }
+
     /// The cumulative figures at the end of the range.
     pub fn last(&self) -> Option<&DayFigures> {
         self.days.last()
     }
 
-    /// "2021-06-01 to 2021-06-07: 12 batches, 35 person-trips, zero infection, zero incident".
+    /// "2021-06-01 to 2021-06-07: 12 batches, 35 person-trips, zero infection, zero incident",
+    /// then the alerts when there were any.
     pub fn summary(&self, lang: Lang) -> String {
+        let claims = self.claims(lang);
+        match (self.alerts(lang), lang) {
+            (None, _) => claims,
+            (Some(a), Lang::En) => format!("{claims}; {a}"),
+            (Some(a), Lang::ZhCn) => format!("{claims}；{a}"),
+        }
+    }
+
+    fn claims(&self, lang: Lang) -> String {
         let (b, p, i, s, since) = self.last().map_or((0, 0, 0, 0, None), |d| {
             (
                 d.total_batches,

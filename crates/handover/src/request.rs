@@ -5,13 +5,20 @@
 //! [`decide_confirmation`] checks it all again with the code and the head-count and returns the
 //! [`Decision`] — the [`Transfer`] to write (the hand-over, every traveler's loop, the trip the
 //! loops follow, the travelers a relief crew takes on), or the refusal with the incident to
-//! open first.
+//! open first, or the failed attempt to count when the code was wrong ([`crate::otp`]'s
+//! lockout: a request locked by five wrong codes confirms nothing).
+//!
+//! A hand-over to a destination names one of the trip's stops: a destination id is the id a
+//! stop of the plan gives it, so one that no stop names does not exist for the trip (there is
+//! no register of destinations beyond the plans), and no destination has an id below 1. Only
+//! travelers whose stop the desk did not name may go to a destination the plan does not name:
+//! their hand-over names it.
 
 use crate::custody::{Change, Custody, CustodyError, Party};
 use crate::handover::{ConfirmedHandover, Handover, HandoverRefusal};
 use crate::ids::HandoverId;
 use crate::incident::IncidentReport;
-use crate::otp::HandoverSecret;
+use crate::otp::{HandoverSecret, WrongCodes};
 use chrono::{DateTime, Utc};
 use closedloop_domain::Lang;
 use closedloop_domain::batch::BatchState;
@@ -99,10 +106,23 @@ pub enum RequestRefusal {
         state: BatchState,
         action: TripAction,
     },
+    /// Travelers handed to a destination that is none of the trip's stops (`stops`: those the
+    /// plan names), or to an id no destination can have.
+    NoSuchDestination {
+        trip: BatchId,
+        destination: DestinationId,
+        stops: Vec<DestinationId>,
+    },
     /// Crew to crew needs the receiving crew's trip.
     NeedsReceivingTrip,
     /// Custody cannot move as asked (not held by the giver, already delivered, …).
     Custody(CustodyError),
+    /// The request took [`crate::otp::MAX_WRONG_CODES`] wrong codes: the giver must start the
+    /// hand-over again for a new code.
+    Locked {
+        handover: HandoverId,
+        wrong_codes: WrongCodes,
+    },
 }
 
 /// The two parties as the custody rules know them, and the trip the receiver's side is on.
@@ -135,7 +155,8 @@ fn state_refusal(trip: &TripFacts, action: TripAction) -> RequestRefusal {
 /// Checks a request against its trips as they are now: `trip` is the crew side's (the
 /// receiving crew's from port staff, else the giver's), `to_trip` the receiving crew's from
 /// one crew to another. The first problem found is returned, in this order: travelers not on
-/// the trip; travelers handed to another stop's receiver; a giving crew member not of the trip,
+/// the trip; a destination that is none of the trip's stops (see the module docs); travelers
+/// handed to another stop's receiver; a giving crew member not of the trip,
 /// or its trip not departed; a missing or undeparted receiving trip, or a receiving trip that
 /// is over; a receiving crew member not of their trip.
 pub fn check_request(
@@ -158,6 +179,21 @@ pub fn check_request(
     if req.receiver.role.closes_loop() {
         // Delivered where the plan sends them: a stop's receiver takes only its own travelers.
         let here = DestinationId(req.receiver.id);
+        let mut stops: Vec<DestinationId> = trip.riders.iter().filter_map(|(_, d)| *d).collect();
+        stops.sort_unstable();
+        stops.dedup();
+        let all_planned = trip
+            .riders
+            .iter()
+            .filter(|(t, _)| req.travelers.contains(t))
+            .all(|(_, d)| d.is_some());
+        if here.0 <= 0 || (all_planned && !stops.contains(&here)) {
+            return Err(RequestRefusal::NoSuchDestination {
+                trip: trip.id,
+                destination: here,
+                stops,
+            });
+        }
         let mut elsewhere: Vec<(TravelerId, DestinationId)> = trip
             .riders
             .iter()
@@ -254,6 +290,8 @@ pub struct Confirmation {
     pub position: Option<Coordinates>,
     /// The trip's port, where it happened when the phone does not say.
     pub port_place: Coordinates,
+    /// The confirmations of this request refused for their code so far.
+    pub wrong_codes: WrongCodes,
 }
 
 /// What a confirmation decided: the transfer to write, or a refusal.
@@ -262,9 +300,13 @@ pub enum Decision {
     Transfer(Box<Transfer>),
     /// Nothing of the hand-over is written; it stays pending. `incident` is the incident to
     /// open (and commit) first: a head-count that differs, confirmed with the right code.
+    /// `wrong_codes` is the request's new count when the code was refused (wrong or not six
+    /// digits): a failed attempt to record (and commit) first; locked once it reaches
+    /// [`crate::otp::MAX_WRONG_CODES`].
     Refused {
         refusal: Box<HandoverRefusal>,
         incident: Option<Box<IncidentToOpen>>,
+        wrong_codes: Option<WrongCodes>,
     },
 }
 
@@ -295,7 +337,7 @@ pub struct IncidentToOpen {
 /// Decides a confirmation (see the module docs). `trip` and `to_trip` are as for
 /// [`check_request`], which runs again since the trips may have changed since the start;
 /// `custody` holds the listed travelers' stored loops. An `Err` is a refusal that writes
-/// nothing.
+/// nothing; a locked request is refused first, whatever the code.
 pub fn decide_confirmation(
     c: &Confirmation,
     trip: &TripFacts,
@@ -303,6 +345,12 @@ pub fn decide_confirmation(
     mut custody: Custody,
     secret: &HandoverSecret,
 ) -> Result<Decision, RequestRefusal> {
+    if c.wrong_codes.is_locked() {
+        return Err(RequestRefusal::Locked {
+            handover: c.handover,
+            wrong_codes: c.wrong_codes,
+        });
+    }
     let sides = check_request(&c.request, trip, to_trip)?;
     let handover = Handover {
         id: c.handover,
@@ -324,9 +372,11 @@ pub fn decide_confirmation(
             let incident = refusal
                 .incident_to_open()
                 .map(|report| Box::new(mismatch_incident(c, trip, report.clone())));
+            let wrong_codes = refusal.code_refused().then(|| c.wrong_codes.after_wrong());
             return Ok(Decision::Refused {
                 refusal: Box::new(refusal),
                 incident,
+                wrong_codes,
             });
         }
     };

@@ -283,9 +283,21 @@ fn other_transitions_have_their_own_gates() {
             destination: DestinationId(11)
         }]
     );
+    // The stop is said as the check-list names it (from 0): completing it for stop 1 clears it.
     assert!(
         e.to_string()
-            .contains("batch 7, stop 2 (destination #11): no personnel hand-over recorded")
+            .contains("batch 7, stop 1 (destination #11): no personnel hand-over recorded"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("批次 7 站点 1（目的地 #11）"), "{e}");
+    let unnamed = Missing::StopHandover {
+        batch: BatchId(7),
+        stop: 0,
+        destination: DestinationId(0),
+    };
+    assert_eq!(
+        unnamed.message(Lang::En),
+        "batch 7, stop 0 (place not named): no personnel hand-over recorded"
     );
     f.stop_handovers.entry(BatchId(7)).or_default().insert(1);
     check_gate(&gates, BatchState::Completed, &batch(), &f, utc(NOW)).unwrap();

@@ -6,7 +6,7 @@ use chrono::FixedOffset;
 use closedloop_domain::Lang;
 use closedloop_domain::ids::BatchId;
 use closedloop_handover::ids::IncidentId;
-use closedloop_handover::record::{Delivery, IncidentEntry, compute};
+use closedloop_handover::record::{CodeAlert, Delivery, IncidentEntry, compute};
 use closedloop_handover::{Incident, IncidentKind, IncidentReport, Severity};
 use common::{day, utc};
 
@@ -71,6 +71,44 @@ fn a_clean_week() {
     // With no incident ever, there is no streak start.
     let r = compute(&week(), &[], day("2021-06-07"), day("2021-06-13"));
     assert!(r.days.iter().all(|d| d.days_since_last_incident.is_none()));
+}
+
+#[test]
+fn wrong_codes_are_alerts_beside_the_claims() {
+    let mut r = compute(&week(), &[], day("2021-06-07"), day("2021-06-13"));
+    let alert = |d: &str, locked| CodeAlert {
+        day: day(d),
+        locked,
+    };
+    r.count_alerts(&[
+        alert("2021-06-08", false),
+        alert("2021-06-08", false),
+        alert("2021-06-10", true),
+        // Outside the week: not counted.
+        alert("2021-06-14", true),
+    ]);
+    let per_day: Vec<(u32, u32)> = r
+        .days
+        .iter()
+        .map(|d| (d.wrong_codes, d.locked_handovers))
+        .collect();
+    assert_eq!(
+        per_day,
+        [(0, 0), (2, 0), (0, 0), (1, 1), (0, 0), (0, 0), (0, 0)]
+    );
+    let last = r.last().unwrap();
+    assert_eq!(
+        (last.total_wrong_codes, last.total_locked_handovers),
+        (3, 1)
+    );
+    assert_eq!(
+        r.summary(Lang::En),
+        "2021-06-07 to 2021-06-13: 6 batches, 26 person-trips, zero infection, zero incident; alerts: 3 wrong confirmation codes (1 hand-over locked)"
+    );
+    assert_eq!(
+        r.summary(Lang::ZhCn),
+        "2021-06-07 至 2021-06-13：转运 6 批次、26 人次，零感染、零事故；警示：确认码错误 3 次（1 次交接因此锁定）"
+    );
 }
 
 #[test]

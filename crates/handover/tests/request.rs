@@ -12,7 +12,7 @@ use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId,
 use closedloop_domain::role::{PartyKey, PartyRole};
 use closedloop_handover::handover::RefusalReason;
 use closedloop_handover::ids::HandoverId;
-use closedloop_handover::otp::{self, HandoverSecret};
+use closedloop_handover::otp::{self, HandoverSecret, MAX_WRONG_CODES, WrongCodes};
 use closedloop_handover::request::{
     Confirmation, Decision, Request, RequestRefusal, TripAction, TripFacts, check_request,
     check_start, decide_confirmation,
@@ -142,6 +142,22 @@ fn travelers_must_ride_the_trip_and_a_stop_s_receiver_takes_only_its_own() {
             travelers: vec![(TravelerId(3), DestinationId(11))],
         })
     );
+    // A destination that is none of the trip's stops, or no destination at all.
+    for (travelers, to) in [(&[1, 3][..], 99), (&[4][..], 0), (&[4][..], -3)] {
+        assert_eq!(
+            check_request(
+                &request(crew, key(PartyRole::HotelStaff, to), travelers),
+                &departed,
+                None
+            ),
+            Err(RequestRefusal::NoSuchDestination {
+                trip: BatchId(7),
+                destination: DestinationId(to),
+                stops: vec![DestinationId(10), DestinationId(11)],
+            }),
+            "{travelers:?} to {to}"
+        );
+    }
     // Traveler 4's stop names no place: any receiver may take them.
     let sides = check_request(
         &request(crew, key(PartyRole::HospitalStaff, 12), &[4]),
@@ -262,6 +278,7 @@ fn confirmation(r: Request, counted: u32, right_code: bool) -> Confirmation {
         at,
         position: None,
         port_place: place(),
+        wrong_codes: WrongCodes::default(),
     }
 }
 
@@ -341,6 +358,7 @@ fn a_miscount_with_the_right_code_opens_an_incident_a_wrong_code_does_not() {
     let Decision::Refused {
         refusal,
         incident: Some(i),
+        wrong_codes: None,
     } = d
     else {
         panic!("{d:?}")
@@ -372,12 +390,68 @@ fn a_miscount_with_the_right_code_opens_an_incident_a_wrong_code_does_not() {
     let Decision::Refused {
         refusal,
         incident: None,
+        wrong_codes: Some(w),
     } = d
     else {
         panic!("{d:?}")
     };
+    assert_eq!(w.count(), 1, "a wrong code is a failed attempt");
     assert!(refusal.incident.is_some() && refusal.incident_to_open().is_none());
     assert!(refusal.message(Lang::ZhCn).contains("人数不符"));
+}
+
+#[test]
+fn five_wrong_codes_lock_the_request_until_the_giver_starts_it_again() {
+    let r = || {
+        request(
+            key(PartyRole::Crew, 1),
+            key(PartyRole::HotelStaff, 10),
+            &[1, 2],
+        )
+    };
+    let decide = |c: &Confirmation| {
+        decide_confirmation(
+            c,
+            &trip(BatchState::Departed),
+            None,
+            crew_holds(7, &[1, 2]),
+            &secret(),
+        )
+    };
+    let mut wrong = confirmation(r(), 2, false);
+    for n in 1..=MAX_WRONG_CODES {
+        let Ok(Decision::Refused {
+            wrong_codes: Some(w),
+            ..
+        }) = decide(&wrong)
+        else {
+            panic!("attempt {n}")
+        };
+        assert_eq!((w.count(), w.is_locked()), (n, n == MAX_WRONG_CODES));
+        wrong.wrong_codes = w;
+    }
+    // Locked: even the right code confirms nothing, and no further attempt is counted.
+    let mut right = confirmation(r(), 2, true);
+    right.wrong_codes = wrong.wrong_codes;
+    assert_eq!(
+        decide(&right),
+        Err(RequestRefusal::Locked {
+            handover: HandoverId(41),
+            wrong_codes: WrongCodes::new(MAX_WRONG_CODES),
+        })
+    );
+    // A code that is not six digits is a failed attempt too.
+    let mut typo = confirmation(r(), 2, true);
+    typo.code = "12345".into();
+    assert!(matches!(
+        decide(&typo),
+        Ok(Decision::Refused { wrong_codes: Some(w), .. }) if w.count() == 1
+    ));
+    // Started again, a request begins with no failed attempt and the right code confirms it.
+    assert!(matches!(
+        decide(&confirmation(r(), 2, true)),
+        Ok(Decision::Transfer(_))
+    ));
 }
 
 #[test]

@@ -58,7 +58,7 @@ pub fn sample_body(i: u64) -> Body {
         }),
         6 if i % 70 == 6 => Body::Incident(Incident {
             incident: IncidentKind::Delay,
-            severity: Severity::Low,
+            severity: Severity::Minor,
             subject: Some(subject),
             place: None,
             reported_by: party(Role::Escort, i % 40),

@@ -2,8 +2,8 @@
 //! byte string is accepted as the same entry.
 
 use closedloop_ledger::entry::{
-    Coords, HandOver, Incident, IncidentKind, IncidentResolved, Party, Place, PlaceKind, Role,
-    Severity, Subject, SubjectKind,
+    CodeRejected, Coords, HandOver, Incident, IncidentKind, IncidentResolved, Party, Place,
+    PlaceKind, Role, Severity, Subject, SubjectKind,
 };
 use closedloop_ledger::{Appender, Body, Entry, Id, TravelerRef, UtcMillis};
 use proptest::prelude::*;
@@ -63,9 +63,9 @@ fn body() -> impl Strategy<Value = Body> {
             Body::Incident(Incident {
                 incident: IncidentKind::HealthAlert,
                 severity: [
-                    Severity::Low,
-                    Severity::Medium,
-                    Severity::High,
+                    Severity::Minor,
+                    Severity::Serious,
+                    Severity::Major,
                     Severity::Critical,
                 ][sev as usize],
                 subject: Some(Subject {
@@ -91,7 +91,16 @@ fn body() -> impl Strategy<Value = Body> {
             travelers,
         })
     });
-    prop_oneof![hand_over, incident, resolved]
+    let rejected =
+        (id(), id(), 1u32.., any::<bool>()).prop_map(|(request, batch, attempt, locked)| {
+            Body::CodeRejected(CodeRejected {
+                request,
+                batch,
+                attempt,
+                locked,
+            })
+        });
+    prop_oneof![hand_over, incident, resolved, rejected]
 }
 
 proptest! {

@@ -1,10 +1,26 @@
 //! Erasing travelers' personal data when retention ends (`closedloop purge`).
 //!
-//! The name, document number, phone, date of birth, address, family group and notes of every
-//! traveler whose arrival is older than the cut-off are overwritten (the document number with
-//! `purged:<id>`, which keeps the uniqueness constraint; the rest emptied or NULL), the row is
-//! marked `purged_at`, and a Purge entry naming their keyed references is appended to the
-//! ledger — all in one transaction. Free text written about them goes too: the description and
+//! **What is left must not single anyone out.** Of every traveler whose arrival is older than
+//! the cut-off, the row keeps only what the custody record needs: its id (which hand-overs,
+//! loops, incidents and the ledger's keyed references point to), its arrival (the flight or
+//! train, shared by everyone on it), where the plan sent them (hotel, home or hospital: the
+//! custody record holds the same through the receivers of their hand-overs, so erasing it here
+//! would hide nothing) and its import row. Everything else is erased or coarsened:
+//!
+//! - name, phone, date of birth, address, family group and notes are emptied or NULL, and the
+//!   document number becomes `purged:<id>` (which keeps the uniqueness constraint);
+//! - health status is erased (stored as an empty code, read as none): it is health data, and
+//!   no coarser grade of it is both true and harmless;
+//! - special needs become none: "wheelchair" or "pregnant" on one flight names a person;
+//! - sex becomes `unknown`, nationality `XXX` (ICAO Doc 9303's "unspecified"), the document
+//!   type `other` and the language NULL: each is coarse alone, but together with the flight
+//!   they single out the one Italian woman on a Shanghai flight. With all four gone, every
+//!   purged traveler of an arrival reads alike but for where the plan sent them.
+//!
+//! The row is marked `purged_at`, and a Purge entry naming their keyed references is appended
+//! to the ledger — all in one transaction. Nothing the record counts is touched: its batches,
+//! person-trips and incidents are the hand-overs' and incidents', so they are the same before
+//! and after. Free text written about them goes too: the description and
 //! resolution note of every incident naming one of them, and the text answers (remarks,
 //! names, photo references) of check-lists completed for their trips and stops; numbers and
 //! yes/no answers stay, as do the pass/fail verdicts. The ledger itself holds no personal data,
@@ -19,11 +35,13 @@
 
 use crate::custody::LedgerKeys;
 use crate::ledger::append_in_transaction;
+use crate::query::ERASED_HEALTH;
 use crate::schema::{
     arrivals, checklist_instances, incident_travelers, incidents, travelers, trip_travelers,
 };
 use crate::{DbConnection, Store, StoreError};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
+use closedloop_domain::traveler::{DocumentType, Sex, SpecialNeeds};
 use closedloop_ledger::entry::{Id, Party, Purge, PurgeReason, Role};
 use closedloop_ledger::{Appender, Body, SignedTreeHead, TravelerRef, UtcMillis};
 use diesel::connection::SimpleConnection;
@@ -47,6 +65,9 @@ pub struct PurgeOutcome {
 
 /// What erased free text reads, so a reader sees why it is gone.
 pub const ERASED: &str = "(erased: retention ended)";
+
+/// The nationality a purge leaves: ICAO Doc 9303's code for an unspecified nationality.
+pub const UNSPECIFIED_NATIONALITY: &str = "XXX";
 
 /// Erases incident texts and check-list text answers about `travelers` (see the module docs).
 fn erase_free_text(conn: &mut DbConnection, travelers: &[i64]) -> Result<(), StoreError> {
@@ -139,13 +160,23 @@ impl Store {
             for &id in &ids {
                 diesel::update(travelers::table.find(id))
                     .set((
-                        travelers::full_name.eq(""),
-                        travelers::document_number.eq(format!("purged:{id}")),
-                        travelers::phone.eq(None::<String>),
-                        travelers::birth_date.eq(None::<NaiveDate>),
-                        travelers::destination_address.eq(None::<String>),
-                        travelers::family_group.eq(None::<String>),
-                        travelers::notes.eq(None::<String>),
+                        (
+                            travelers::full_name.eq(""),
+                            travelers::document_number.eq(format!("purged:{id}")),
+                            travelers::phone.eq(None::<String>),
+                            travelers::birth_date.eq(None::<NaiveDate>),
+                            travelers::destination_address.eq(None::<String>),
+                            travelers::family_group.eq(None::<String>),
+                            travelers::notes.eq(None::<String>),
+                        ),
+                        (
+                            travelers::health.eq(ERASED_HEALTH),
+                            travelers::special_needs.eq(SpecialNeeds::default().to_codes()),
+                            travelers::sex.eq(Sex::Unknown.code()),
+                            travelers::nationality.eq(UNSPECIFIED_NATIONALITY),
+                            travelers::document_type.eq(DocumentType::Other.code()),
+                            travelers::language.eq(None::<String>),
+                        ),
                         travelers::purged_at.eq(Some(now)),
                     ))
                     .execute(conn)?;

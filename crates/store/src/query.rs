@@ -41,7 +41,8 @@ pub struct TravelerRecord {
     pub document_number: String,
     pub phone: Option<String>,
     pub language: Option<String>,
-    pub health: HealthStatus,
+    /// `None` once erased by a purge (stored as an empty code).
+    pub health: Option<HealthStatus>,
     pub special_needs: SpecialNeeds,
     pub destination_kind: DestinationKind,
     pub destination_address: Option<String>,
@@ -75,6 +76,9 @@ struct StoredTraveler {
     source_row: i64,
 }
 
+/// The health code a purge leaves: none (`crate::purge`).
+pub(crate) const ERASED_HEALTH: &str = "";
+
 /// A stored vocabulary code as its domain value; a code that does not parse means the row was
 /// altered outside closedloop.
 pub(crate) fn stored<T: FromStr>(row: &str, column: &str, code: &str) -> Result<T, StoreError> {
@@ -89,7 +93,10 @@ impl TryFrom<StoredTraveler> for TravelerRecord {
         Ok(TravelerRecord {
             sex: stored(&row, "sex", &r.sex)?,
             document_type: stored(&row, "document_type", &r.document_type)?,
-            health: stored(&row, "health", &r.health)?,
+            health: match r.health.as_str() {
+                ERASED_HEALTH => None,
+                code => Some(stored(&row, "health", code)?),
+            },
             special_needs: stored(&row, "special_needs", &r.special_needs)?,
             destination_kind: stored(&row, "destination_kind", &r.destination_kind)?,
             id: TravelerId(r.id),
@@ -185,6 +192,10 @@ impl Store {
             .select((travelers::health, count_star()))
             .load::<(String, i64)>(conn)?
             .into_iter()
+            .map(|(code, n)| match code.as_str() {
+                ERASED_HEALTH => ("erased".to_string(), n),
+                _ => (code, n),
+            })
             .collect();
         Ok(Stats {
             travelers: travelers_n,

@@ -220,6 +220,7 @@ diesel::table! {
         created_at -> Timestamp,
         status -> Text,
         handover_id -> Nullable<BigInt>,
+        wrong_codes -> BigInt,
     }
 }
 

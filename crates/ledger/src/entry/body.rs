@@ -5,6 +5,9 @@
 
 use super::{EntryError, Id, TravelerRef};
 use closedloop_domain::role::PartyRole;
+/// How serious an incident is, in the domain's one grading (minor/一般 … critical/特别重大);
+/// written under the spellings of the first encoding (see [`Incident::severity`]).
+pub use closedloop_domain::severity::Severity;
 use serde::{Deserialize, Serialize};
 
 /// What happened. The `kind` tag comes first in the JSON object.
@@ -17,6 +20,7 @@ pub enum Body {
     Incident(Incident),
     Purge(Purge),
     IncidentResolved(IncidentResolved),
+    CodeRejected(CodeRejected),
 }
 
 /// Custody of `travelers` passes from one party to another (check-list 6, 转运人员交接).
@@ -65,6 +69,9 @@ pub struct GateDecision {
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct Incident {
     pub incident: IncidentKind,
+    /// Written `low`, `medium`, `high` or `critical` for minor, serious, major and critical:
+    /// the wire spellings predate the one grading and stay, so every entry keeps its bytes.
+    #[serde(with = "severity_wire")]
     pub severity: Severity,
     pub subject: Option<Subject>,
     pub place: Option<Place>,
@@ -80,6 +87,24 @@ pub struct IncidentResolved {
     pub report: u64,
     pub resolved_by: Party,
     pub travelers: Vec<TravelerRef>,
+}
+
+/// A confirmation of a started hand-over was refused for its one-time code (wrong, or not six
+/// digits): a failed attempt, perhaps a guess. `request` is the started hand-over's store id
+/// (the one its code is bound to), `batch` the crew side's trip, `attempt` the request's count
+/// of failed attempts with this one (from 1), and `locked` whether this attempt locked the
+/// request, so that no code confirms it any more. The code typed is not kept: a near miss
+/// would tell the next guesser something. Names no traveler: the travelers' custody did not
+/// move.
+///
+/// Canonical form: `{"kind":"code_rejected","request":…,"batch":…,"attempt":…,"locked":…}`,
+/// fields in this order; `attempt` at least 1.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct CodeRejected {
+    pub request: Id,
+    pub batch: Id,
+    pub attempt: u32,
+    pub locked: bool,
 }
 
 /// The personal data behind `travelers` was erased from the store. The log itself holds none,
@@ -266,13 +291,35 @@ pub enum IncidentKind {
     Other,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
+/// The wire spellings of [`Severity`], fixed by the first encoding; only these are read.
+mod severity_wire {
+    use super::Severity;
+    use serde::{Deserialize, Deserializer, Serializer, de};
+
+    const WIRE: [(Severity, &str); 4] = [
+        (Severity::Minor, "low"),
+        (Severity::Serious, "medium"),
+        (Severity::Major, "high"),
+        (Severity::Critical, "critical"),
+    ];
+
+    pub fn serialize<S: Serializer>(s: &Severity, out: S) -> Result<S::Ok, S::Error> {
+        let (_, w) = WIRE
+            .iter()
+            .find(|(v, _)| v == s)
+            .expect("every grade has a spelling");
+        out.serialize_str(w)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Severity, D::Error> {
+        let w = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        WIRE.iter()
+            .find(|(_, x)| *x == w)
+            .map(|(v, _)| *v)
+            .ok_or_else(|| {
+                de::Error::invalid_value(de::Unexpected::Str(&w), &"low, medium, high or critical")
+            })
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
@@ -323,6 +370,7 @@ impl Body {
             Body::Incident(_) => "incident",
             Body::Purge(_) => "purge",
             Body::IncidentResolved(_) => "incident_resolved",
+            Body::CodeRejected(_) => "code_rejected",
         }
     }
 
@@ -335,6 +383,7 @@ impl Body {
             Body::Incident(b) => &b.travelers,
             Body::Purge(b) => &b.travelers,
             Body::IncidentResolved(b) => &b.travelers,
+            Body::CodeRejected(_) => &[],
         }
     }
 
@@ -353,6 +402,7 @@ impl Body {
             Body::Incident(b) => sort_dedup(&mut b.travelers),
             Body::Purge(b) => sort_dedup(&mut b.travelers),
             Body::IncidentResolved(b) => sort_dedup(&mut b.travelers),
+            Body::CodeRejected(_) => {}
         }
     }
 
@@ -419,6 +469,11 @@ impl Body {
                 }
             }
             Body::IncidentResolved(_) => {}
+            Body::CodeRejected(b) => {
+                if b.attempt == 0 {
+                    return Err(invalid("attempt", "failed attempts are counted from 1"));
+                }
+            }
         }
         Ok(())
     }
@@ -426,7 +481,24 @@ impl Body {
 
 #[cfg(test)]
 mod tests {
-    use super::{PartyRole, Role};
+    use super::{PartyRole, Role, Severity, severity_wire};
+
+    #[test]
+    fn severity_keeps_its_wire_spellings() {
+        let mut out = Vec::new();
+        for s in Severity::ALL {
+            let mut buf = Vec::new();
+            severity_wire::serialize(s, &mut serde_json::Serializer::new(&mut buf)).unwrap();
+            let back = severity_wire::deserialize(&mut serde_json::Deserializer::from_slice(&buf))
+                .unwrap();
+            assert_eq!(back, *s);
+            out.push(String::from_utf8(buf).unwrap());
+        }
+        assert_eq!(out, ["\"low\"", "\"medium\"", "\"high\"", "\"critical\""]);
+        let minor =
+            severity_wire::deserialize(&mut serde_json::Deserializer::from_str("\"minor\""));
+        assert!(minor.is_err(), "the wire reads only its own spellings");
+    }
 
     #[test]
     fn hand_over_roles_keep_their_wire_names_and_map_back() {

@@ -68,10 +68,11 @@ impl Body {
             }
             Body::Incident(i) => {
                 let by = i.reported_by.describe();
+                let severity = i.severity.label(lang);
                 if en {
-                    format!("{:?} ({:?}), reported by {by}", i.incident, i.severity)
+                    format!("{:?} ({severity}), reported by {by}", i.incident)
                 } else {
-                    format!("{:?}（{:?}），上报方 {by}", i.incident, i.severity)
+                    format!("{:?}（{severity}），上报方 {by}", i.incident)
                 }
             }
             Body::Purge(p) => {
@@ -88,6 +89,21 @@ impl Body {
                     format!("incident of entry {} resolved, by {by}", r.report)
                 } else {
                     format!("记录 {} 的事件已办结，办结方 {by}", r.report)
+                }
+            }
+            Body::CodeRejected(c) => {
+                let (r, b, n) = (&c.request, &c.batch, c.attempt);
+                match (en, c.locked) {
+                    (true, false) => {
+                        format!("hand-over {r}, batch {b}: confirmation code refused (attempt {n})")
+                    }
+                    (true, true) => format!(
+                        "hand-over {r}, batch {b}: confirmation code refused (attempt {n}); hand-over locked"
+                    ),
+                    (false, false) => format!("交接 {r}，批次 {b}：确认码错误（第 {n} 次）"),
+                    (false, true) => {
+                        format!("交接 {r}，批次 {b}：确认码错误（第 {n} 次），交接已锁定")
+                    }
                 }
             }
         }

@@ -23,9 +23,9 @@ mod body;
 mod describe;
 
 pub use body::{
-    Body, ChecklistCompleted, ChecklistKind, Coords, Decision, GateDecision, HandOver, Incident,
-    IncidentKind, IncidentResolved, Party, Place, PlaceKind, Purge, PurgeReason, Role, Severity,
-    Subject, SubjectKind,
+    Body, ChecklistCompleted, ChecklistKind, CodeRejected, Coords, Decision, GateDecision,
+    HandOver, Incident, IncidentKind, IncidentResolved, Party, Place, PlaceKind, Purge,
+    PurgeReason, Role, Severity, Subject, SubjectKind,
 };
 
 use crate::keys::{Pepper, hmac32};

@@ -7,6 +7,8 @@
 //! |---|---|
 //! | `gate_refused` | [`DeskError::GateRefused`] |
 //! | `handover_refused` | [`DeskError::HandoverRefused`] |
+//! | `handover_locked` | [`DeskError::HandoverLocked`], and [`DeskError::HandoverRefused`] by the wrong code that locked it |
+//! | `destination_not_found` | [`DeskError::NoSuchDestination`] |
 //! | `custody_refused` | [`DeskError::Custody`] |
 //! | `trip_not_found`, `vehicle_not_found`, `crew_member_not_found`, `traveler_not_found`, `port_not_found`, `handover_not_found`, `incident_not_found` | [`DeskError::NotFound`] |
 //! | `trip_state` | [`DeskError::TripState`] |
@@ -29,6 +31,7 @@ use chrono::NaiveDate;
 use closedloop_domain::{DomainError, Lang};
 use closedloop_handover::evaluate::InstanceError;
 use closedloop_handover::incident::IncidentError;
+use closedloop_handover::otp::{MAX_WRONG_CODES, WrongCodes};
 use closedloop_handover::request::RequestRefusal;
 use closedloop_handover::transition::PlanProblem;
 use closedloop_handover::{ChecklistKind, CustodyError, GateRefusal, HandoverRefusal};
@@ -123,10 +126,24 @@ pub enum DeskError {
     /// A gate refused a transition; it was recorded (gate decision and ledger entry).
     GateRefused(Box<GateRefusal>),
     /// A hand-over was refused and not stored. `incident` is the incident opened for a
-    /// head-count mismatch, if one was.
+    /// head-count mismatch, if one was; `wrong_codes` the request's count of failed attempts
+    /// when the code was refused (recorded, with its ledger entry).
     HandoverRefused {
         refusal: Box<HandoverRefusal>,
         incident: Option<i64>,
+        wrong_codes: Option<WrongCodes>,
+    },
+    /// A started hand-over locked by wrong codes: nothing confirms it; it needs a new start.
+    HandoverLocked {
+        handover: i64,
+        wrong_codes: u32,
+    },
+    /// A hand-over to a destination that is none of the trip's stops (those it names), or to
+    /// an id no destination has.
+    NoSuchDestination {
+        trip: i64,
+        destination: i64,
+        stops: Vec<i64>,
     },
     /// Custody cannot move as asked (not held by the giver, already delivered, …).
     Custody(CustodyError),
@@ -217,8 +234,24 @@ impl From<RequestRefusal> for DeskError {
                 state: state.code().to_string(),
                 action,
             },
+            RequestRefusal::NoSuchDestination {
+                trip,
+                destination,
+                stops,
+            } => DeskError::NoSuchDestination {
+                trip: trip.0,
+                destination: destination.0,
+                stops: stops.into_iter().map(|d| d.0).collect(),
+            },
             RequestRefusal::NeedsReceivingTrip => DeskError::NeedsReceivingTrip,
             RequestRefusal::Custody(e) => DeskError::Custody(e),
+            RequestRefusal::Locked {
+                handover,
+                wrong_codes,
+            } => DeskError::HandoverLocked {
+                handover: handover.0,
+                wrong_codes: wrong_codes.count(),
+            },
         }
     }
 }
@@ -229,7 +262,13 @@ impl DeskError {
         use DeskError::*;
         match self {
             GateRefused(_) => "gate_refused",
+            HandoverRefused {
+                wrong_codes: Some(w),
+                ..
+            } if w.is_locked() => "handover_locked",
             HandoverRefused { .. } => "handover_refused",
+            HandoverLocked { .. } => "handover_locked",
+            NoSuchDestination { .. } => "destination_not_found",
             Custody(_) => "custody_refused",
             NotFound { thing, .. } => thing.code(),
             TripState { .. } => "trip_state",
@@ -257,8 +296,19 @@ impl DeskError {
         use DeskError::*;
         match (self, lang) {
             (GateRefused(r), _) => r.message(lang),
-            (HandoverRefused { refusal, incident }, _) => {
+            (
+                HandoverRefused {
+                    refusal,
+                    incident,
+                    wrong_codes,
+                },
+                _,
+            ) => {
                 let mut m = refusal.message(lang);
+                if let Some(w) = wrong_codes {
+                    m.push('\n');
+                    m.push_str(&wrong_codes_note(*w, lang));
+                }
                 match incident {
                     Some(i) => m.push_str(&match lang {
                         Lang::En => format!("\nincident {i} opened"),
@@ -272,6 +322,56 @@ impl DeskError {
                 }
                 m
             }
+            (
+                HandoverLocked {
+                    handover,
+                    wrong_codes,
+                },
+                Lang::En,
+            ) => format!(
+                "hand-over {handover} is locked after {wrong_codes} wrong confirmation codes: no code confirms it now; the giver must start the hand-over again for a new code"
+            ),
+            (
+                HandoverLocked {
+                    handover,
+                    wrong_codes,
+                },
+                Lang::ZhCn,
+            ) => format!(
+                "交接 {handover} 因确认码错误 {wrong_codes} 次已锁定，任何确认码均无效：须由交出方重新发起交接以获取新确认码"
+            ),
+            (
+                NoSuchDestination {
+                    trip,
+                    destination,
+                    stops,
+                },
+                Lang::En,
+            ) => match (*destination, stops.is_empty()) {
+                (d, _) if d <= 0 => {
+                    format!("there is no destination {d}: destination ids start at 1")
+                }
+                (d, true) => format!("trip {trip} has no stop at destination {d}"),
+                (d, false) => format!(
+                    "trip {trip} has no stop at destination {d}: its stops are at destination(s) {}",
+                    ids(stops)
+                ),
+            },
+            (
+                NoSuchDestination {
+                    trip,
+                    destination,
+                    stops,
+                },
+                Lang::ZhCn,
+            ) => match (*destination, stops.is_empty()) {
+                (d, _) if d <= 0 => format!("目的地 {d} 不存在：目的地编号从 1 开始"),
+                (d, true) => format!("车次 {trip} 没有前往目的地 {d} 的站点"),
+                (d, false) => format!(
+                    "车次 {trip} 没有前往目的地 {d} 的站点：其站点的目的地为 {}",
+                    ids(stops)
+                ),
+            },
             (Custody(e), _) => e.message(lang),
             (NotFound { thing, id }, Lang::En) => {
                 format!("{} {id} does not exist", thing.label(lang))
@@ -394,6 +494,27 @@ impl DeskError {
             DeskError::GateRefused(r) => Some(r),
             _ => None,
         }
+    }
+}
+
+/// What a refused code did to its hand-over: how many tries are left, or that it is locked.
+fn wrong_codes_note(w: WrongCodes, lang: Lang) -> String {
+    let (n, max) = (w.count(), MAX_WRONG_CODES);
+    match (lang, w.is_locked()) {
+        (Lang::En, false) => format!(
+            "wrong code {n} of {max}: after {max} the hand-over locks and the giver must start it again"
+        ),
+        (Lang::En, true) => format!(
+            "wrong code {n} of {max}: the hand-over is now locked; the giver must start it again for a new code"
+        ),
+        (Lang::ZhCn, false) => {
+            format!(
+                "确认码已错误 {n} 次（上限 {max} 次）：达到上限后交接将锁定，须由交出方重新发起"
+            )
+        }
+        (Lang::ZhCn, true) => format!(
+            "确认码已错误 {n} 次（上限 {max} 次）：交接已锁定，须由交出方重新发起交接以获取新确认码"
+        ),
     }
 }
 

@@ -28,7 +28,7 @@ use diesel::prelude::*;
 /// A transition that passed its gates: the trip's new state and the ledger entries written.
 #[derive(Debug, Clone)]
 pub struct GatePassed {
-    pub trip: i64,
+    pub trip: BatchId,
     pub state: BatchState,
     pub ledger_seqs: Vec<i64>,
 }
@@ -140,7 +140,7 @@ impl Desk<'_> {
     pub fn approve(
         &mut self,
         conn: &mut DbConnection,
-        trip: i64,
+        trip: BatchId,
         at: DateTime<Utc>,
     ) -> Result<GatePassed, StoreError> {
         self.transition(conn, trip, BatchState::Approved, at)
@@ -151,7 +151,7 @@ impl Desk<'_> {
     pub fn depart(
         &mut self,
         conn: &mut DbConnection,
-        trip: i64,
+        trip: BatchId,
         at: DateTime<Utc>,
     ) -> Result<GatePassed, StoreError> {
         self.transition(conn, trip, BatchState::Departed, at)
@@ -161,7 +161,7 @@ impl Desk<'_> {
     pub fn complete_trip(
         &mut self,
         conn: &mut DbConnection,
-        trip: i64,
+        trip: BatchId,
         at: DateTime<Utc>,
     ) -> Result<GatePassed, StoreError> {
         self.transition(conn, trip, BatchState::Completed, at)
@@ -170,10 +170,11 @@ impl Desk<'_> {
     fn transition(
         &mut self,
         conn: &mut DbConnection,
-        trip_id: i64,
+        trip: BatchId,
         target: BatchState,
         at: DateTime<Utc>,
     ) -> Result<GatePassed, StoreError> {
+        let trip_id = trip.0;
         let book = self.gates().clone();
         let decided = self.transact(conn, |conn, pending| {
             let trip = load_trip(conn, trip_id)?;
@@ -268,7 +269,7 @@ impl Desk<'_> {
         })?;
         match decided {
             Ok(ledger_seqs) => Ok(GatePassed {
-                trip: trip_id,
+                trip,
                 state: target,
                 ledger_seqs,
             }),

@@ -6,17 +6,25 @@
 //! decide, and the store writes what they return — the hand-over row, its travelers, their
 //! loops and the HandOver ledger entry together, or the incident a refusal opens.
 //!
-//! A wrong code changes nothing. A head-count that differs from the list, confirmed with the
-//! right code, stores nothing of the hand-over but opens an incident (with its ledger entry);
-//! the hand-over stays pending for a recount. A hand-over from port staff also registers its
-//! travelers at the port: their loop opens there.
+//! A wrong code moves nobody, but it is a failed attempt: the request's count of wrong codes
+//! goes up and a CodeRejected ledger entry says so, committed before the refusal is returned;
+//! at five the rules lock the request (`closedloop_handover::otp`) and only a new start gives a
+//! new code. A head-count that differs from the list, confirmed with the right code, stores
+//! nothing of the hand-over but opens an incident (with its ledger entry); the hand-over stays
+//! pending for a recount. A hand-over from port staff also registers its travelers at the
+//! port: their loop opens there. A crew member named as a party must exist, and a destination
+//! must be one of the trip's stops (`closedloop_handover::request`): otherwise nothing is
+//! stored.
 
 use super::incident::{NewIncident, open_in};
 use super::trip::{TripRow, load_trip};
 use super::{
-    Desk, DeskError, Thing, naive, not_found, party_code, party_from_code, to_json, trip_crew_ids,
+    Desk, DeskError, Thing, millis, naive, not_found, party_code, party_from_code, require_crew,
+    to_json, trip_crew_ids,
 };
-use crate::custody::{NewHandover, PartyKey, handover_body, insert_handover, stored_role};
+use crate::custody::{
+    NewHandover, PartyKey, PartyRole, handover_body, insert_handover, stored_role,
+};
 use crate::schema::trip_travelers;
 use crate::schema::{handover_requests, ports, traveler_loops};
 use crate::{DbConnection, StoreError};
@@ -24,26 +32,28 @@ use chrono::{DateTime, Utc};
 use closedloop_domain::geo::Coordinates;
 use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use closedloop_handover::ids::HandoverId;
-use closedloop_handover::otp::{self, HandoverSecret, OneTimeCode};
+use closedloop_handover::otp::{self, HandoverSecret, OneTimeCode, WrongCodes};
 use closedloop_handover::request::{
     self, Confirmation, Decision, IncidentToOpen, Request, TripFacts,
 };
 use closedloop_handover::{Custody, LoopStatus};
+use closedloop_ledger::Body;
+use closedloop_ledger::entry::{CodeRejected, Id};
 use diesel::prelude::*;
 
 /// What the giver starts: who hands whom to whom, on which trip.
 #[derive(Debug, Clone)]
 pub struct StartHandover {
     /// The crew side's trip: the receiving crew's for port staff → crew, else the giver's.
-    pub trip_id: i64,
+    pub trip_id: BatchId,
     /// Crew → crew only: the receiving crew's trip.
-    pub to_trip_id: Option<i64>,
+    pub to_trip_id: Option<BatchId>,
     /// For a crew party the id is the crew member who signs, one of the trip's crew; for
     /// hotel, community or hospital staff it names the destination.
     pub giver: PartyKey,
     pub receiver: PartyKey,
     pub giver_signer: String,
-    pub travelers: Vec<i64>,
+    pub travelers: Vec<TravelerId>,
     /// The head-count planned for this hand-over; by default, as many as listed.
     pub expected: Option<i64>,
     pub at: DateTime<Utc>,
@@ -51,7 +61,7 @@ pub struct StartHandover {
 
 #[derive(Debug, Clone)]
 pub struct StartedHandover {
-    pub id: i64,
+    pub id: HandoverId,
     pub code: OneTimeCode,
     /// Until the code shown changes.
     pub seconds_left: i64,
@@ -59,7 +69,7 @@ pub struct StartedHandover {
 
 #[derive(Debug, Clone)]
 pub struct ConfirmHandover {
-    pub id: i64,
+    pub id: HandoverId,
     pub code: String,
     pub counted: i64,
     pub receiver_signer: String,
@@ -73,16 +83,17 @@ pub struct ConfirmedHandover {
     pub handover_id: i64,
     pub ledger_seq: i64,
     /// Each traveler's new loop status.
-    pub changes: Vec<(i64, LoopStatus)>,
+    pub changes: Vec<(TravelerId, LoopStatus)>,
 }
 
 struct Stored {
     s: StartHandover,
     secret: String,
     status: String,
+    wrong_codes: WrongCodes,
 }
 
-fn load_request(conn: &mut DbConnection, id: i64) -> Result<Stored, StoreError> {
+fn load_request(conn: &mut DbConnection, id: HandoverId) -> Result<Stored, StoreError> {
     type Row = (
         i64,
         Option<i64>,
@@ -96,9 +107,10 @@ fn load_request(conn: &mut DbConnection, id: i64) -> Result<Stored, StoreError> 
         String,
         chrono::NaiveDateTime,
         String,
+        i64,
     );
     let r: Row = handover_requests::table
-        .find(id)
+        .find(id.0)
         .select((
             handover_requests::trip_id,
             handover_requests::to_trip_id,
@@ -112,16 +124,17 @@ fn load_request(conn: &mut DbConnection, id: i64) -> Result<Stored, StoreError> 
             handover_requests::secret,
             handover_requests::created_at,
             handover_requests::status,
+            handover_requests::wrong_codes,
         ))
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found(Thing::Handover, id))?;
+        .ok_or_else(|| not_found(Thing::Handover, id.0))?;
     let travelers: Vec<i64> = serde_json::from_str(&r.8)
         .map_err(|e| StoreError::LedgerState(format!("handover_requests {id}: {e}")))?;
     Ok(Stored {
         s: StartHandover {
-            trip_id: r.0,
-            to_trip_id: r.1,
+            trip_id: BatchId(r.0),
+            to_trip_id: r.1.map(BatchId),
             giver: PartyKey {
                 role: stored_role(&r.2)?,
                 id: r.3,
@@ -131,12 +144,13 @@ fn load_request(conn: &mut DbConnection, id: i64) -> Result<Stored, StoreError> 
                 id: r.5,
             },
             giver_signer: r.6,
-            travelers,
+            travelers: travelers.into_iter().map(TravelerId).collect(),
             expected: Some(r.7),
             at: r.10.and_utc(),
         },
         secret: r.9,
         status: r.11,
+        wrong_codes: WrongCodes::new(u32::try_from(r.12).unwrap_or(u32::MAX)),
     })
 }
 
@@ -170,11 +184,11 @@ fn request_facts(
     conn: &mut DbConnection,
     s: &StartHandover,
 ) -> Result<(TripRow, TripFacts, Option<TripFacts>), StoreError> {
-    let trip = load_trip(conn, s.trip_id)?;
+    let trip = load_trip(conn, s.trip_id.0)?;
     let facts = trip_facts(conn, &trip)?;
     let to = match s.to_trip_id {
         Some(id) => {
-            let to = load_trip(conn, id)?;
+            let to = load_trip(conn, id.0)?;
             Some(trip_facts(conn, &to)?)
         }
         None => None,
@@ -186,11 +200,23 @@ fn rules_request(s: &StartHandover) -> Request {
     Request {
         giver: s.giver,
         receiver: s.receiver,
-        travelers: s.travelers.iter().map(|&t| TravelerId(t)).collect(),
+        travelers: s.travelers.clone(),
     }
 }
 
-fn load_custody(conn: &mut DbConnection, travelers: &[i64]) -> Result<Custody, StoreError> {
+/// The crew members a request names as parties exist (a hand-over to a crew member nobody
+/// registered is refused as such, not as someone else's crew).
+fn require_parties(conn: &mut DbConnection, s: &StartHandover) -> Result<(), StoreError> {
+    let crew: Vec<i64> = [s.giver, s.receiver]
+        .iter()
+        .filter(|p| p.role == PartyRole::Crew)
+        .map(|p| p.id)
+        .collect();
+    require_crew(conn, &crew)
+}
+
+fn load_custody(conn: &mut DbConnection, travelers: &[TravelerId]) -> Result<Custody, StoreError> {
+    let travelers: Vec<i64> = travelers.iter().map(|t| t.0).collect();
     type Row = (i64, String, String, i64, chrono::NaiveDateTime, Option<i64>);
     let rows: Vec<Row> = traveler_loops::table
         .filter(traveler_loops::traveler_id.eq_any(travelers))
@@ -247,6 +273,7 @@ pub fn start_handover(
         .map_err(|e| StoreError::LedgerState(format!("no system randomness: {e}")))?;
     let secret = HandoverSecret::from_bytes(bytes);
     let id = crate::write_transaction(conn, |conn| {
+        require_parties(conn, s)?;
         let (_, trip, to_trip) = request_facts(conn, s)?;
         let custody = load_custody(conn, &s.travelers)?;
         request::check_start(&rules_request(s), &trip, to_trip.as_ref(), &custody, s.at)
@@ -254,8 +281,8 @@ pub fn start_handover(
         Ok::<_, StoreError>(
             diesel::insert_into(handover_requests::table)
                 .values((
-                    handover_requests::trip_id.eq(s.trip_id),
-                    handover_requests::to_trip_id.eq(s.to_trip_id),
+                    handover_requests::trip_id.eq(s.trip_id.0),
+                    handover_requests::to_trip_id.eq(s.to_trip_id.map(|t| t.0)),
                     handover_requests::giver_role.eq(s.giver.role.code()),
                     handover_requests::giver_id.eq(s.giver.id),
                     handover_requests::receiver_role.eq(s.receiver.role.code()),
@@ -270,36 +297,46 @@ pub fn start_handover(
                 .get_result::<i64>(conn)?,
         )
     })?;
+    let id = HandoverId(id);
     Ok(StartedHandover {
         id,
-        code: otp::code_at(&secret, HandoverId(id), s.at),
+        code: otp::code_at(&secret, id, s.at),
         seconds_left: otp::seconds_left(s.at),
     })
 }
 
 /// The code the giver's phone shows for a started hand-over at `at`, and the seconds until it
-/// changes.
+/// changes. A locked hand-over shows none: it needs a new start.
 pub fn handover_code(
     conn: &mut DbConnection,
-    id: i64,
+    id: HandoverId,
     at: DateTime<Utc>,
 ) -> Result<(OneTimeCode, i64), StoreError> {
     let r = load_request(conn, id)?;
     if r.status != "pending" {
-        return Err(DeskError::AlreadyConfirmed { handover: id }.into());
+        return Err(DeskError::AlreadyConfirmed { handover: id.0 }.into());
+    }
+    if r.wrong_codes.is_locked() {
+        return Err(DeskError::HandoverLocked {
+            handover: id.0,
+            wrong_codes: r.wrong_codes.count(),
+        }
+        .into());
     }
     let secret = HandoverSecret::from_hex(&r.secret)
         .map_err(|e| StoreError::LedgerState(format!("handover_requests {id}: {e}")))?;
-    Ok((
-        otp::code_at(&secret, HandoverId(id), at),
-        otp::seconds_left(at),
-    ))
+    Ok((otp::code_at(&secret, id, at), otp::seconds_left(at)))
 }
 
 /// What a confirmation decided inside its transaction.
 enum Decided {
     Done(ConfirmedHandover),
-    Refused(Box<closedloop_handover::HandoverRefusal>, Option<i64>),
+    /// The refusal, the incident it opened, the request's count of wrong codes if it counted.
+    Refused(
+        Box<closedloop_handover::HandoverRefusal>,
+        Option<i64>,
+        Option<WrongCodes>,
+    ),
 }
 
 fn coordinates((lat, lon): (f64, f64)) -> Result<Coordinates, StoreError> {
@@ -314,10 +351,10 @@ fn new_incident(i: &IncidentToOpen) -> NewIncident {
         severity: r.severity,
         at: r.at,
         position: i.position.map(|p| (p.lat(), p.lon())),
-        trip_id: r.batch.map(|b| b.0),
-        vehicle_id: r.vehicle.map(|v| v.0),
-        travelers: r.travelers.iter().map(|t| t.0).collect(),
-        crew: r.crew.iter().map(|c| c.0).collect(),
+        trip_id: r.batch,
+        vehicle_id: r.vehicle,
+        travelers: r.travelers.clone(),
+        crew: r.crew.clone(),
         description: r.description.clone(),
         reported_by: Some(i.reported_by),
     }
@@ -334,7 +371,7 @@ impl Desk<'_> {
         let decided = self.transact(conn, |conn, pending| {
             let r = load_request(conn, c.id)?;
             if r.status != "pending" {
-                return Err(DeskError::AlreadyConfirmed { handover: c.id }.into());
+                return Err(DeskError::AlreadyConfirmed { handover: c.id.0 }.into());
             }
             let secret = HandoverSecret::from_hex(&r.secret)
                 .map_err(|e| StoreError::LedgerState(format!("handover_requests {}: {e}", c.id)))?;
@@ -345,7 +382,7 @@ impl Desk<'_> {
                 .first(conn)?;
             let expected = r.s.expected.unwrap_or(r.s.travelers.len() as i64);
             let confirmation = Confirmation {
-                handover: HandoverId(c.id),
+                handover: c.id,
                 request: rules_request(&r.s),
                 giver_signer: r.s.giver_signer.clone(),
                 expected: u32::try_from(expected).unwrap_or(u32::MAX),
@@ -355,6 +392,7 @@ impl Desk<'_> {
                 at: c.at,
                 position: c.position.map(coordinates).transpose()?,
                 port_place: coordinates(port)?,
+                wrong_codes: r.wrong_codes,
             };
             let custody = load_custody(conn, &r.s.travelers)?;
             let decision = request::decide_confirmation(
@@ -370,17 +408,37 @@ impl Desk<'_> {
                 Decision::Refused {
                     refusal,
                     incident: Some(incident),
+                    wrong_codes,
                 } => {
                     let id = open_in(conn, pending, &new_incident(&incident))?;
-                    return Ok(Decided::Refused(refusal, Some(id)));
+                    return Ok(Decided::Refused(refusal, Some(id), wrong_codes));
                 }
                 Decision::Refused {
                     refusal,
                     incident: None,
+                    wrong_codes: Some(wrong),
+                } => {
+                    let body = Body::CodeRejected(CodeRejected {
+                        request: Id::from_key(c.id.0),
+                        batch: Id::from_key(trip.id),
+                        attempt: wrong.count(),
+                        locked: wrong.is_locked(),
+                    });
+                    pending.append(conn, vec![(millis(c.at)?, body)])?;
+                    diesel::update(handover_requests::table.find(c.id.0))
+                        .set(handover_requests::wrong_codes.eq(i64::from(wrong.count())))
+                        .execute(conn)?;
+                    return Ok(Decided::Refused(refusal, None, Some(wrong)));
+                }
+                Decision::Refused {
+                    refusal,
+                    incident: None,
+                    wrong_codes: None,
                 } => {
                     return Err(DeskError::HandoverRefused {
                         refusal,
                         incident: None,
+                        wrong_codes: None,
                     }
                     .into());
                 }
@@ -393,15 +451,15 @@ impl Desk<'_> {
                 position: c.position,
                 expected,
                 counted: c.counted,
-                travelers: r.s.travelers.clone(),
+                travelers: r.s.travelers.iter().map(|t| t.0).collect(),
             };
             let body = handover_body(&stored, pending.pepper)?;
-            let seq = pending.append(conn, vec![(super::millis(c.at)?, body)])?;
+            let seq = pending.append(conn, vec![(millis(c.at)?, body)])?;
             let id = insert_handover(conn, &stored, seq)?;
             let mut changes = Vec::with_capacity(transfer.loops.len());
             for &(t, status) in &transfer.loops {
                 write_loop(conn, t.0, &status, id, transfer.loop_trip.0)?;
-                changes.push((t.0, status));
+                changes.push((t, status));
             }
             if let Some((to, riders)) = &transfer.new_riders {
                 for t in riders {
@@ -413,7 +471,7 @@ impl Desk<'_> {
                         .execute(conn)?;
                 }
             }
-            diesel::update(handover_requests::table.find(c.id))
+            diesel::update(handover_requests::table.find(c.id.0))
                 .set((
                     handover_requests::status.eq("confirmed"),
                     handover_requests::handover_id.eq(Some(id)),
@@ -427,9 +485,12 @@ impl Desk<'_> {
         })?;
         match decided {
             Decided::Done(d) => Ok(d),
-            Decided::Refused(refusal, incident) => {
-                Err(DeskError::HandoverRefused { refusal, incident }.into())
+            Decided::Refused(refusal, incident, wrong_codes) => Err(DeskError::HandoverRefused {
+                refusal,
+                incident,
+                wrong_codes,
             }
+            .into()),
         }
     }
 }

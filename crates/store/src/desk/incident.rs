@@ -21,7 +21,7 @@ use closedloop_handover::{Incident, IncidentKind, Severity};
 use closedloop_ledger::Body;
 use closedloop_ledger::entry::{
     Coords, Id, Incident as LedgerIncident, IncidentKind as LedgerKind, IncidentResolved, Party,
-    Place, PlaceKind, Severity as LedgerSeverity, Subject, SubjectKind,
+    Place, PlaceKind, Subject, SubjectKind,
 };
 use diesel::prelude::*;
 use serde::Serialize;
@@ -33,10 +33,10 @@ pub struct NewIncident {
     pub at: DateTime<Utc>,
     pub position: Option<(f64, f64)>,
     /// The trip involved; its vehicle is the incident's unless another is named.
-    pub trip_id: Option<i64>,
-    pub vehicle_id: Option<i64>,
-    pub travelers: Vec<i64>,
-    pub crew: Vec<i64>,
+    pub trip_id: Option<BatchId>,
+    pub vehicle_id: Option<VehicleId>,
+    pub travelers: Vec<TravelerId>,
+    pub crew: Vec<CrewId>,
     pub description: String,
     /// Who reported it; none for the desk.
     pub reported_by: Option<PartyKey>,
@@ -101,15 +101,6 @@ fn ledger_kind(k: IncidentKind) -> LedgerKind {
     }
 }
 
-fn ledger_severity(s: Severity) -> LedgerSeverity {
-    match s {
-        Severity::Minor => LedgerSeverity::Low,
-        Severity::Serious => LedgerSeverity::Medium,
-        Severity::Major => LedgerSeverity::High,
-        Severity::Critical => LedgerSeverity::Critical,
-    }
-}
-
 fn reporter(p: Option<PartyKey>) -> Party {
     match p {
         Some(p) => Party {
@@ -130,23 +121,23 @@ pub(crate) fn open_in(
         return Err(DeskError::EmptyDescription.into());
     }
     let trip_vehicle = match i.trip_id {
-        Some(t) => Some(VehicleId(load_trip(conn, t)?.vehicle_id)),
+        Some(t) => Some(VehicleId(load_trip(conn, t.0)?.vehicle_id)),
         None => None,
     };
-    let vehicle = incident_vehicle(i.vehicle_id.map(VehicleId), trip_vehicle).map(|v| v.0);
+    let vehicle = incident_vehicle(i.vehicle_id, trip_vehicle).map(|v| v.0);
     if let Some(v) = vehicle {
         require_vehicle(conn, v)?;
     }
-    let mut travelers = i.travelers.clone();
+    let mut travelers: Vec<i64> = i.travelers.iter().map(|t| t.0).collect();
     travelers.sort_unstable();
     travelers.dedup();
-    let mut crew = i.crew.clone();
+    let mut crew: Vec<i64> = i.crew.iter().map(|c| c.0).collect();
     crew.sort_unstable();
     crew.dedup();
     require_travelers(conn, &travelers)?;
     require_crew(conn, &crew)?;
     let crew_ids: Vec<CrewId> = crew.iter().map(|&c| CrewId(c)).collect();
-    let batch = i.trip_id.map(BatchId);
+    let batch = i.trip_id;
     let subject = IncidentSubject::of(batch, vehicle.map(VehicleId), &crew_ids).map(|s| match s {
         IncidentSubject::Batch(b) => (SubjectKind::Batch, b.0),
         IncidentSubject::Vehicle(v) => (SubjectKind::Vehicle, v.0),
@@ -166,7 +157,7 @@ pub(crate) fn open_in(
     };
     let mut body = Body::Incident(LedgerIncident {
         incident: ledger_kind(i.kind),
-        severity: ledger_severity(i.severity),
+        severity: i.severity,
         subject: subject.map(|(kind, id)| Subject {
             kind,
             id: Id::from_key(id),
@@ -184,7 +175,7 @@ pub(crate) fn open_in(
             incidents::at.eq(naive(i.at)),
             incidents::lat.eq(i.position.map(|p| p.0)),
             incidents::lon.eq(i.position.map(|p| p.1)),
-            incidents::trip_id.eq(i.trip_id),
+            incidents::trip_id.eq(i.trip_id.map(|t| t.0)),
             incidents::vehicle_id.eq(vehicle),
             incidents::description.eq(i.description.trim()),
             incidents::ledger_seq.eq(seq),
@@ -216,8 +207,9 @@ impl Desk<'_> {
         &mut self,
         conn: &mut DbConnection,
         i: &NewIncident,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<IncidentId, StoreError> {
         self.transact(conn, |conn, pending| open_in(conn, pending, i))
+            .map(IncidentId)
     }
 }
 
@@ -308,10 +300,11 @@ impl Desk<'_> {
     pub fn resolve_incident(
         &mut self,
         conn: &mut DbConnection,
-        id: i64,
+        id: IncidentId,
         note: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let id = id.0;
         self.transact(conn, |conn, pending| {
             let row = select(conn, Some(id), false)?
                 .pop()

@@ -7,7 +7,7 @@ use crate::query::stored;
 use crate::schema::{traveler_loops, trips};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
-use closedloop_domain::ids::{BatchId, TravelerId};
+use closedloop_domain::ids::{BatchId, PartyId, TravelerId};
 use closedloop_handover::{LoopStatus, due_at, overdue};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -21,7 +21,7 @@ pub struct LoopRow {
     /// the trip), hotel_staff, community_staff or hospital_staff (id: the destination). Rows
     /// stored as `hospital` before the one role vocabulary read as hospital_staff.
     pub party: PartyRole,
-    pub party_id: i64,
+    pub party_id: PartyId,
     pub since: NaiveDateTime,
     pub trip: Option<BatchId>,
     /// When the traveler's trip is planned to arrive (its planned arrival, else its end).
@@ -108,7 +108,7 @@ pub fn loops(
             traveler: TravelerId(traveler),
             status: state,
             party: stored_role(&party)?,
-            party_id,
+            party_id: PartyId(party_id),
             since,
             trip: trip.map(BatchId),
             planned_arrival: due.map(|d| d.naive_utc()),
@@ -119,9 +119,12 @@ pub fn loops(
 }
 
 /// One traveler's loop status.
-pub fn loop_status(conn: &mut DbConnection, traveler: i64) -> Result<LoopStatus, StoreError> {
+pub fn loop_status(
+    conn: &mut DbConnection,
+    traveler: TravelerId,
+) -> Result<LoopStatus, StoreError> {
     let row = traveler_loops::table
-        .find(traveler)
+        .find(traveler.0)
         .select((
             traveler_loops::status,
             traveler_loops::party,

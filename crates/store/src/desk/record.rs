@@ -1,14 +1,18 @@
 //! The record — batches and person-trips delivered, incidents, staff infections, per day and
 //! cumulative — computed from the stored hand-overs and incidents by
-//! `closedloop_handover::record::compute`, so the figures are the custody record's.
+//! `closedloop_handover::record::compute`, so the figures are the custody record's. Its alerts
+//! (confirmation codes refused, hand-overs they locked) are counted from the ledger's
+//! `code_rejected` entries themselves, read from their canonical bytes: the log says what was
+//! tried, and no table beside it can say otherwise.
 
 use crate::custody::PartyRole;
-use crate::schema::{handover_travelers, handovers, incidents};
+use crate::schema::{handover_travelers, handovers, incidents, ledger_entries};
 use crate::{DbConnection, StoreError};
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime};
 use closedloop_domain::ids::BatchId;
 use closedloop_handover::IncidentKind;
-use closedloop_handover::record::{Delivery, IncidentEntry, Record, compute};
+use closedloop_handover::record::{CodeAlert, Delivery, IncidentEntry, Record, compute};
+use closedloop_ledger::{Body, Entry};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
@@ -59,11 +63,40 @@ pub fn record(
             kind: kind.parse().unwrap_or(IncidentKind::ProtectionBreach),
         })
         .collect();
+    let alerts = code_alerts(conn, offset)?;
     let first = deliveries
         .iter()
         .map(|d| d.day)
         .chain(incidents.iter().map(|i| i.day))
+        .chain(alerts.iter().map(|a| a.day))
         .min();
     let from = from.or(first).unwrap_or(to).min(to);
-    Ok(compute(&deliveries, &incidents, from, to))
+    let mut record = compute(&deliveries, &incidents, from, to);
+    record.count_alerts(&alerts);
+    Ok(record)
+}
+
+/// Every refused confirmation code, on the local day its entry says, from the log's entries.
+fn code_alerts(conn: &mut DbConnection, offset: FixedOffset) -> Result<Vec<CodeAlert>, StoreError> {
+    let rows: Vec<(i64, String)> = ledger_entries::table
+        .filter(ledger_entries::kind.eq("code_rejected"))
+        .select((ledger_entries::seq, ledger_entries::canonical))
+        .order(ledger_entries::seq)
+        .load(conn)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (seq, canonical) in rows {
+        let entry = Entry::from_canonical(canonical.as_bytes())
+            .map_err(|e| StoreError::Corrupt(format!("ledger entry {seq}: {e}")))?;
+        let Body::CodeRejected(c) = &entry.body else {
+            return Err(StoreError::Corrupt(format!(
+                "ledger entry {seq} is listed as code_rejected but is {}",
+                entry.body.kind()
+            )));
+        };
+        out.push(CodeAlert {
+            day: entry.at.to_datetime().with_timezone(&offset).date_naive(),
+            locked: c.locked,
+        });
+    }
+    Ok(out)
 }

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 #[derive(Debug, Clone)]
 pub struct PlannedTrip {
-    pub vehicle_id: i64,
-    pub port_id: i64,
-    pub crew: Vec<i64>,
+    pub vehicle_id: VehicleId,
+    pub port_id: PortId,
+    pub crew: Vec<CrewId>,
     /// In the order the vehicle calls at them.
     pub stops: Vec<PlannedStop>,
     pub depart_at: DateTime<Utc>,
@@ -28,12 +28,12 @@ pub struct PlannedTrip {
 /// not say) and who gets off there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedStop {
-    pub destination: Option<i64>,
-    pub travelers: Vec<i64>,
+    pub destination: Option<DestinationId>,
+    pub travelers: Vec<TravelerId>,
 }
 
 impl PlannedTrip {
-    pub fn travelers(&self) -> Vec<i64> {
+    pub fn travelers(&self) -> Vec<TravelerId> {
         self.stops
             .iter()
             .flat_map(|s| s.travelers.iter().copied())
@@ -103,12 +103,13 @@ pub fn trip_stops(conn: &mut DbConnection, trip: i64) -> Result<Vec<PlannedStop>
         .load(conn)?;
     let mut stops: Vec<(i64, PlannedStop)> = Vec::new();
     for (stop, traveler, destination) in rows {
+        let traveler = TravelerId(traveler);
         match stops.last_mut() {
             Some((n, s)) if *n == stop => s.travelers.push(traveler),
             _ => stops.push((
                 stop,
                 PlannedStop {
-                    destination,
+                    destination: destination.map(DestinationId),
                     travelers: vec![traveler],
                 },
             )),
@@ -148,8 +149,8 @@ fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
     stops
         .iter()
         .map(|s| Stop {
-            destination: DestinationId(s.destination.unwrap_or(0)),
-            travelers: s.travelers.iter().map(|&x| TravelerId(x)).collect(),
+            destination: s.destination.unwrap_or(DestinationId(0)),
+            travelers: s.travelers.clone(),
         })
         .collect()
 }
@@ -158,27 +159,29 @@ fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
 /// plan itself is checked by `closedloop_handover::transition::check_plan` (a crew and at
 /// least one stop, travelers at every stop and each at one, within the vehicle's seats,
 /// arriving no earlier than it departs).
-pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreError> {
+pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<BatchId, StoreError> {
+    let crew_ids: Vec<i64> = t.crew.iter().map(|c| c.0).collect();
+    let traveler_ids: Vec<i64> = t.travelers().iter().map(|x| x.0).collect();
     crate::write_transaction(conn, |conn| {
-        require_vehicle(conn, t.vehicle_id)?;
+        require_vehicle(conn, t.vehicle_id.0)?;
         let port: i64 = ports::table
-            .filter(ports::id.eq(t.port_id))
+            .filter(ports::id.eq(t.port_id.0))
             .count()
             .get_result(conn)?;
         if port == 0 {
-            return Err(not_found(Thing::Port, t.port_id));
+            return Err(not_found(Thing::Port, t.port_id.0));
         }
-        require_crew(conn, &t.crew)?;
-        require_travelers(conn, &t.travelers())?;
+        require_crew(conn, &crew_ids)?;
+        require_travelers(conn, &traveler_ids)?;
         let seats: i64 = vehicles::table
-            .find(t.vehicle_id)
+            .find(t.vehicle_id.0)
             .select(vehicles::seats)
             .first(conn)?;
         check_plan(&TripPlan {
-            port: PortId(t.port_id),
-            vehicle: VehicleId(t.vehicle_id),
+            port: t.port_id,
+            vehicle: t.vehicle_id,
             seats: u32::try_from(seats).unwrap_or(0),
-            crew: t.crew.iter().map(|&c| CrewId(c)).collect(),
+            crew: t.crew.clone(),
             stops: domain_stops(&t.stops),
             depart: t.depart_at,
             arrive: t.arrive_by,
@@ -186,8 +189,8 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
         .map_err(DeskError::BadPlan)?;
         let id = diesel::insert_into(trips::table)
             .values((
-                trips::vehicle_id.eq(t.vehicle_id),
-                trips::port_id.eq(t.port_id),
+                trips::vehicle_id.eq(t.vehicle_id.0),
+                trips::port_id.eq(t.port_id.0),
                 trips::started_at.eq(t.depart_at.naive_utc()),
                 trips::ended_at.eq(t.arrive_by.naive_utc()),
                 trips::state.eq("planned"),
@@ -195,7 +198,7 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
             ))
             .returning(trips::id)
             .get_result::<i64>(conn)?;
-        let mut crew = t.crew.clone();
+        let mut crew = crew_ids.clone();
         crew.sort_unstable();
         crew.dedup();
         for c in crew {
@@ -208,13 +211,13 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<i64, StoreE
                 diesel::insert_into(trip_travelers::table)
                     .values((
                         trip_travelers::trip_id.eq(id),
-                        trip_travelers::traveler_id.eq(x),
+                        trip_travelers::traveler_id.eq(x.0),
                         trip_travelers::stop.eq(k as i64),
-                        trip_travelers::destination_id.eq(stop.destination),
+                        trip_travelers::destination_id.eq(stop.destination.map(|d| d.0)),
                     ))
                     .execute(conn)?;
             }
         }
-        Ok(id)
+        Ok(BatchId(id))
     })
 }

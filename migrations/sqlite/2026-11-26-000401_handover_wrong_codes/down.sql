@@ -1,0 +1,1 @@
+ALTER TABLE handover_requests DROP COLUMN wrong_codes;
