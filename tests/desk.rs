@@ -184,7 +184,7 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
 
     // Port staff hand all three to the crew at boarding, before departure.
     let (h1, code) = started(&start(&s, "port_staff:1", &crew1, &all, &t("01:30")));
-    // A wrong code is refused and changes nothing.
+    // A wrong code is refused and moves nobody, but it is a failed attempt, in the ledger.
     let r = confirm(&s, h1, &wrong(&code), 3, &t("01:31"));
     assert_eq!(r.code, 1, "{}", r.stdout);
     let v = r.json();
@@ -195,8 +195,10 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
         "{v}"
     );
     assert_eq!(v["incident"], Value::Null);
+    assert_eq!((&v["wrong_codes"], &v["locked"]), (&json!(1), &json!(false)));
+    assert!(v["message"].as_str().unwrap().contains("wrong code 1 of 5"), "{v}");
     assert_eq!(s.loops(), json!([]));
-    assert_eq!(s.entries(), base);
+    assert_eq!(s.entries(), base + 1);
     // The right one, shown on the giver's phone a minute later, moves custody.
     let code =
         s.c.ok(&[
@@ -415,7 +417,8 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
     }
     assert!(r.stdout.contains("custody breaks: none"), "{}", r.stdout);
 
-    // The record: one batch, three person-trips, one incident, one staff infection.
+    // The record: one batch, three person-trips, one incident, one staff infection, and the
+    // wrong code as an alert.
     let r = s.c.ok(&[
         "record",
         "--from",
@@ -428,15 +431,16 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
     assert_eq!(
         v["totals"],
         json!({"batches": 1, "person_trips": 3, "incidents": 1, "staff_infections": 1,
-               "days_since_last_incident": 0})
+               "days_since_last_incident": 0,
+               "alerts": {"wrong_codes": 1, "locked_handovers": 0}})
     );
     assert_eq!(
         v["summary"]["en"],
-        "2021-07-01 to 2021-07-01: 1 batch, 3 person-trips, 1 staff infection, 1 incident (last 0 days ago)"
+        "2021-07-01 to 2021-07-01: 1 batch, 3 person-trips, 1 staff infection, 1 incident (last 0 days ago); alerts: 1 wrong confirmation code (0 hand-overs locked)"
     );
     assert_eq!(
         v["summary"]["zh-CN"],
-        "2021-07-01 至 2021-07-01：转运 1 批次、3 人次，工作人员感染 1 例、事故 1 起（距上次事故 0 天）"
+        "2021-07-01 至 2021-07-01：转运 1 批次、3 人次，工作人员感染 1 例、事故 1 起（距上次事故 0 天）；警示：确认码错误 1 次（0 次交接因此锁定）"
     );
 }
 
