@@ -195,8 +195,14 @@ fn hand_overs_move_custody_only_with_the_right_code_and_count() {
         "{v}"
     );
     assert_eq!(v["incident"], Value::Null);
-    assert_eq!((&v["wrong_codes"], &v["locked"]), (&json!(1), &json!(false)));
-    assert!(v["message"].as_str().unwrap().contains("wrong code 1 of 5"), "{v}");
+    assert_eq!(
+        (&v["wrong_codes"], &v["locked"]),
+        (&json!(1), &json!(false))
+    );
+    assert!(
+        v["message"].as_str().unwrap().contains("wrong code 1 of 5"),
+        "{v}"
+    );
     assert_eq!(s.loops(), json!([]));
     assert_eq!(s.entries(), base + 1);
     // The right one, shown on the giver's phone a minute later, moves custody.

@@ -42,7 +42,7 @@ pub fn open(app: &App, req: &OpenIncident) -> AppResult<IncidentId> {
         description: req.description.clone(),
         reported_by: None,
     };
-    Ok(app.with_desk(|conn, desk| desk.open_incident(conn, &i))?)
+    app.with_desk(|conn, desk| desk.open_incident(conn, &i))
 }
 
 /// `{"id", "status": "resolved"}`.

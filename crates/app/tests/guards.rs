@@ -173,7 +173,9 @@ fn wrong(code: &str) -> String {
 
 /// The desk's refusal in one language (the error's own text says both in English).
 fn said(e: &AppError, lang: Lang) -> String {
-    e.desk().map(|d| d.message(lang)).unwrap_or_else(|| e.message(lang))
+    e.desk()
+        .map(|d| d.message(lang))
+        .unwrap_or_else(|| e.message(lang))
 }
 
 fn ledger_entries(d: &Desk) -> u64 {
