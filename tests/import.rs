@@ -213,7 +213,7 @@ fn an_invalid_row_rejects_the_whole_import_and_names_every_error() {
     let expect = [
         r#"row 3, column "姓名": is empty"#,
         r#"row 4, column "国籍": unknown country "火星""#,
-        r#"row 4, column "出生日期": '03/05/1990' is ambiguous"#,
+        r#"row 4, column "出生日期": "03/05/1990" is ambiguous"#,
         r#"row 4, column "联系电话""#,
     ];
     for e in expect {

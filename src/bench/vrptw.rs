@@ -104,7 +104,7 @@ pub(super) fn opt(v: Option<f64>, decimals: usize) -> String {
 
 /// The `--csv` file: exactly `instance,vehicles,distance,bks,gap_pct,seconds,feasible`.
 pub fn write_csv<W: std::io::Write>(rows: &[Row], out: W) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
+    let mut w = closedloop_intake::export::SafeCsv::from_writer(out);
     w.write_record([
         "instance", "vehicles", "distance", "bks", "gap_pct", "seconds", "feasible",
     ])?;

@@ -12,8 +12,8 @@ use std::process::ExitCode;
 pub struct PurgeArgs {
     /// Erase travelers whose arrival is more than this many days ago: name, document number,
     /// phone, date of birth, address, family group and notes. The ledger keeps verifying: its
-    /// entries carry only keyed references.
-    #[arg(long, value_name = "DAYS")]
+    /// entries carry only keyed references. At most 36500 (a century).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(..=36_500))]
     pub older_than: u32,
 }
 

@@ -28,8 +28,8 @@ pub struct TraceArgs {
     #[arg(long, value_name = "TIME")]
     pub since: Option<String>,
     /// How long exposed crew carry infection on to later trips, and how far back a crew
-    /// member's own trips count, in days.
-    #[arg(long, default_value_t = 14)]
+    /// member's own trips count, in days (at most 3650).
+    #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u32).range(..=3_650))]
     pub window_days: u32,
     /// Print {"index": …, "exposures": [{"who", "reason", "at", "via_trip"}]}.
     #[arg(long)]

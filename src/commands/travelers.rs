@@ -46,7 +46,8 @@ pub fn run(ctx: &Ctx, cmd: TravelersCommand) -> Result<ExitCode> {
     match args.format {
         ListFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
         ListFormat::Csv => {
-            let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+            // Cells a spreadsheet would run as formulas are written with a quote in front.
+            let mut w = closedloop_intake::export::SafeCsv::from_writer(std::io::stdout().lock());
             for r in &records {
                 w.serialize(r)?;
             }

@@ -3,10 +3,11 @@
 //! any directory.
 
 use crate::error::{AppError, AppResult as Result};
-use chrono::TimeDelta;
+use chrono::{Days, NaiveDate, TimeDelta};
 use closedloop_domain::policy::PolicyBook;
 use closedloop_domain::port::PortDirectory;
 use closedloop_handover::{GateBook, TemplateBook};
+use closedloop_intake::IntakeLimits;
 use closedloop_store::DatabaseUrl;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,70 @@ struct FileConfig {
     roads: Option<FileRoads>,
     ledger: Option<FileLedger>,
     handover: Option<FileHandover>,
+    intake: Option<FileIntake>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileIntake {
+    max_name_chars: Option<usize>,
+    max_text_chars: Option<usize>,
+    earliest_arrival: Option<String>,
+    arrival_days_ahead: Option<u32>,
+}
+
+/// What a manifest may hold (`[intake]`): a longer value or an arrival outside the window is a
+/// row error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeSettings {
+    pub max_name_chars: usize,
+    pub max_text_chars: usize,
+    pub earliest_arrival: NaiveDate,
+    /// Arrivals more than this many days after today are refused.
+    pub arrival_days_ahead: u32,
+}
+
+impl IntakeSettings {
+    fn from_file(file: FileIntake) -> Result<IntakeSettings> {
+        let earliest_arrival = match &file.earliest_arrival {
+            None => IntakeLimits::EARLIEST_ARRIVAL,
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                AppError::config(
+                    format!("[intake] earliest_arrival {d:?} must be a day such as \"2000-01-01\""),
+                    format!("[intake] earliest_arrival {d:?} 须为日期，如 \"2000-01-01\""),
+                )
+            })?,
+        };
+        let s = IntakeSettings {
+            max_name_chars: file.max_name_chars.unwrap_or(IntakeLimits::NAME_CHARS),
+            max_text_chars: file.max_text_chars.unwrap_or(IntakeLimits::TEXT_CHARS),
+            earliest_arrival,
+            arrival_days_ahead: file.arrival_days_ahead.unwrap_or(IntakeLimits::DAYS_AHEAD),
+        };
+        ensure(
+            (1..=100_000).contains(&s.max_name_chars) && (1..=100_000).contains(&s.max_text_chars),
+            "[intake] max_name_chars and max_text_chars must be between 1 and 100000",
+            "[intake] max_name_chars 与 max_text_chars 须在 1 至 100000 之间",
+        )?;
+        ensure(
+            s.arrival_days_ahead <= 3_660,
+            "[intake] arrival_days_ahead must be at most 3660 (ten years)",
+            "[intake] arrival_days_ahead 不得超过 3660（十年）",
+        )?;
+        Ok(s)
+    }
+
+    /// The limits in force for an import on `today`.
+    pub fn limits(&self, today: NaiveDate) -> IntakeLimits {
+        IntakeLimits {
+            name_chars: self.max_name_chars,
+            text_chars: self.max_text_chars,
+            earliest_arrival: self.earliest_arrival,
+            latest_arrival: today
+                .checked_add_days(Days::new(u64::from(self.arrival_days_ahead)))
+                .unwrap_or(NaiveDate::MAX),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -198,6 +263,7 @@ pub struct Config {
     pub roads: RoadsSettings,
     pub ledger: LedgerSettings,
     pub handover: HandoverSettings,
+    pub intake: IntakeSettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -228,6 +294,7 @@ impl Config {
                 default_country_code: "86".into(),
                 roads: RoadsSettings::from_file(FileRoads::default(), Path::new("."))?,
                 handover: HandoverSettings::from_file(FileHandover::default(), Path::new("."))?,
+                intake: IntakeSettings::from_file(FileIntake::default())?,
                 source: "built-in defaults".into(),
             });
         };
@@ -266,6 +333,7 @@ impl Config {
             default_country_code: code,
             roads: RoadsSettings::from_file(file.roads.unwrap_or_default(), dir)?,
             handover: HandoverSettings::from_file(file.handover.unwrap_or_default(), dir)?,
+            intake: IntakeSettings::from_file(file.intake.unwrap_or_default())?,
             source: path.display().to_string(),
         })
     }
@@ -327,5 +395,41 @@ mod tests {
             key_file: None,
         };
         assert!(LedgerSettings::from_file(bad, dir, Path::new(".")).is_err());
+    }
+
+    #[test]
+    fn intake_limits_default_and_refuse_nonsense() {
+        let s = IntakeSettings::from_file(FileIntake::default()).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert_eq!(s.limits(today), IntakeLimits::defaults(today));
+        let named = FileIntake {
+            max_name_chars: Some(20),
+            earliest_arrival: Some("2020-01-01".into()),
+            arrival_days_ahead: Some(7),
+            ..FileIntake::default()
+        };
+        let l = IntakeSettings::from_file(named).unwrap().limits(today);
+        assert_eq!(l.name_chars, 20);
+        assert_eq!(l.earliest_arrival.to_string(), "2020-01-01");
+        assert_eq!(l.latest_arrival.to_string(), "2026-12-08");
+        for bad in [
+            FileIntake {
+                max_text_chars: Some(0),
+                ..FileIntake::default()
+            },
+            FileIntake {
+                earliest_arrival: Some("last year".into()),
+                ..FileIntake::default()
+            },
+            FileIntake {
+                arrival_days_ahead: Some(u32::MAX),
+                ..FileIntake::default()
+            },
+        ] {
+            assert_eq!(
+                IntakeSettings::from_file(bad).unwrap_err().code(),
+                "config_invalid"
+            );
+        }
     }
 }

@@ -151,3 +151,16 @@ impl From<closedloop_domain::DomainError> for AppError {
         ))
     }
 }
+
+/// A manifest that cannot be read as a whole (not found, wrong encoding, empty, unknown type,
+/// no header, no rows): its own code, in both languages. Nothing was imported.
+impl From<closedloop_intake::IntakeError> for AppError {
+    fn from(e: closedloop_intake::IntakeError) -> AppError {
+        let fault = Fault::new(e.code(), e.message(Lang::En), e.message(Lang::ZhCn));
+        if e.code() == "manifest_not_found" {
+            AppError::NotFound(fault)
+        } else {
+            AppError::Invalid(fault)
+        }
+    }
+}

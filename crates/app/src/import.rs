@@ -1,9 +1,11 @@
 //! Importing a manifest: the file read and checked on its own thread a chunk ahead of the
 //! store's one transaction, the stored arrival standing in for what the file leaves out,
-//! conflicts with stored travelers as row errors, and the rejected-rows file.
+//! conflicts with stored travelers as row errors, and the rejected-rows file — written before
+//! the transaction commits, so that an import whose rejected rows cannot be written stores
+//! nothing.
 
 use crate::context::App;
-use crate::error::{AppError, AppResult, Fault};
+use crate::error::{AppError, AppResult};
 use closedloop_domain::Lang;
 use closedloop_domain::arrival::Arrival;
 use closedloop_domain::manifest::ManifestChunk;
@@ -13,7 +15,7 @@ use closedloop_intake::problem::{Problem, RowError, summarize};
 use closedloop_intake::rejected::{rejected_path, write_rejected};
 use closedloop_store::intake::{Conflict, Totals};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Import one manifest file.
 #[derive(Debug, Clone)]
@@ -81,6 +83,7 @@ pub fn import(
         default_country_code: config.default_country_code.clone(),
         transport_override: transport,
         fallback_arrival,
+        limits: config.intake.limits(chrono::Utc::now().date_naive()),
     };
     let file_name = req
         .file
@@ -89,9 +92,11 @@ pub fn import(
         .unwrap_or_default();
     let started = std::time::Instant::now();
     let mut read: Option<Result<Manifest, IntakeError>> = None;
+    let rejected_file = rejected_path(&req.file);
+    let mut written = false;
     // Reading and checking run on their own thread, a chunk ahead of the storing: the
     // transaction commits only after the whole file has been judged.
-    let (outcome, _) = std::thread::scope(|s| {
+    let (outcome, verdict) = std::thread::scope(|s| {
         let (tx, rx) = std::sync::mpsc::sync_channel::<ManifestChunk>(2);
         let reader = s.spawn(move || {
             read_manifest_in_chunks(&req.file, &opts, &mut |chunk| {
@@ -99,23 +104,43 @@ pub fn import(
                 let _ = tx.send(chunk);
             })
         });
-        let close = || {
+        let close = |conflicts: &[Conflict]| {
             let result = reader
                 .join()
                 .unwrap_or_else(|p| std::panic::resume_unwind(p));
             let verdict = match &result {
-                Ok(m) if m.rejected.is_empty() || req.accept_valid => Ok(Totals {
-                    format: m.format.clone(),
-                    rows_total: m.data_rows,
-                    rows_rejected: m.rejected.len(),
-                }),
-                _ => Err(()),
+                Ok(m) if m.rejected.is_empty() || req.accept_valid => {
+                    if req.accept_valid && !(m.rejected.is_empty() && conflicts.is_empty()) {
+                        let extra: Vec<(usize, String)> = conflict_errors(m, conflicts)
+                            .iter()
+                            .map(|e| (e.row, e.problem.message(req.lang)))
+                            .collect();
+                        write_rejected(&rejected_file, m, &extra, req.lang).map_err(Some)?;
+                        written = true;
+                    }
+                    Ok(Totals {
+                        format: m.format.clone(),
+                        rows_total: m.data_rows,
+                        rows_rejected: m.rejected.len(),
+                    })
+                }
+                _ => Err(None),
             };
             read = Some(result);
             verdict
         };
         store.import_stream(&file_name, req.accept_valid, rx.iter(), close, progress)
+    })
+    .inspect_err(|_| {
+        // The commit failed after the file was written: it describes an import that did not
+        // happen.
+        if written {
+            let _ = std::fs::remove_file(&rejected_file);
+        }
     })?;
+    if let Err(Some(e)) = verdict {
+        return Err(unwritable(&rejected_file, &e));
+    }
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         rows = outcome.inserted,
@@ -123,13 +148,7 @@ pub fn import(
     );
     let manifest = match read {
         Some(Ok(m)) => m,
-        Some(Err(e)) => {
-            return Err(AppError::Invalid(Fault::new(
-                "manifest_unreadable",
-                e.message(Lang::En),
-                e.message(Lang::ZhCn),
-            )));
-        }
+        Some(Err(e)) => return Err(e.into()),
         None => {
             return Err(AppError::invalid(
                 "manifest_unreadable",
@@ -168,19 +187,23 @@ pub fn import(
             accepted: false,
         });
     }
-    if summary.rejected > 0 {
-        let path = rejected_path(&req.file);
-        let extra: Vec<(usize, String)> = conflicts
-            .iter()
-            .map(|e| (e.row, e.problem.message(req.lang)))
-            .collect();
-        write_rejected(&path, &manifest, &extra, req.lang).map_err(|e| AppError::io(&path, e))?;
-        summary.rejected_file = Some(path.display().to_string());
+    if written {
+        summary.rejected_file = Some(rejected_file.display().to_string());
     }
     Ok(ImportOutcome {
         summary,
         accepted: true,
     })
+}
+
+/// The rejected-rows file could not be written: the import was rolled back.
+fn unwritable(path: &Path, e: &std::io::Error) -> AppError {
+    let path = path.display();
+    AppError::invalid(
+        "rejected_file_unwritable",
+        format!("the rejected rows cannot be written to {path} ({e}); nothing was imported"),
+        format!("无法将被拒绝的行写入 {path}（{e}）；未导入任何数据"),
+    )
 }
 
 /// Conflicts with stored travelers, as errors of the document number column.

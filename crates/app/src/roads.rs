@@ -3,12 +3,12 @@
 
 use crate::context::App;
 use crate::error::{AppError, AppResult, Fault};
+use closedloop_intake::export::SafeCsv;
 use closedloop_roads::model::{
     Matrix, Metric, OpenReport, Point, RoadNetwork, RoadsError, Route, StraightLine, TravelModel,
 };
 use closedloop_roads::osrm::Osrm;
 use closedloop_roads::speeds::SpeedTable;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// What the caller named: an extract or a server, overriding the configuration's.
@@ -156,18 +156,26 @@ pub fn read_points(path: &Path) -> AppResult<Vec<Point>> {
 /// `from,to,time_s,length_m` for every ordered pair, values empty when unreachable.
 pub fn write_matrix(matrix: &Matrix, out: &Path) -> AppResult<()> {
     let io = |e| AppError::io(out, e);
-    let mut w = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
-    writeln!(w, "from,to,time_s,length_m").map_err(io)?;
+    let mut w = csv_out(out)?;
+    w.write_record(["from", "to", "time_s", "length_m"])
+        .map_err(|e| io(e.into()))?;
     for i in 0..matrix.size {
         for j in 0..matrix.size {
-            match matrix.get(i, j) {
-                Some(l) => writeln!(w, "{i},{j},{:.6},{:.3}", l.time_s, l.length_m),
-                None => writeln!(w, "{i},{j},,"),
-            }
-            .map_err(io)?;
+            let (time, length) = match matrix.get(i, j) {
+                Some(l) => (format!("{:.6}", l.time_s), format!("{:.3}", l.length_m)),
+                None => (String::new(), String::new()),
+            };
+            w.write_record([i.to_string(), j.to_string(), time, length])
+                .map_err(|e| io(e.into()))?;
         }
     }
     w.flush().map_err(io)
+}
+
+/// Every CSV written here goes through the one spreadsheet-safe writer (all numbers today).
+fn csv_out(path: &Path) -> AppResult<SafeCsv<std::io::BufWriter<std::fs::File>>> {
+    let file = std::fs::File::create(path).map_err(|e| AppError::io(path, e))?;
+    Ok(SafeCsv::from_writer(std::io::BufWriter::new(file)))
 }
 
 /// The graph as the engine sees it: values are exact decimal forms of its integer
@@ -177,24 +185,29 @@ pub fn export(g: &closedloop_roads::RoadGraph, edges: &Path, nodes: &Path) -> Ap
         let p = p.to_path_buf();
         move |e| AppError::io(&p, e)
     };
-    let mut w = std::io::BufWriter::new(std::fs::File::create(edges).map_err(io(edges))?);
-    writeln!(w, "from,to,length_m,time_s").map_err(io(edges))?;
+    let csv_io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |e: csv::Error| AppError::io(&p, e.into())
+    };
+    let mut w = csv_out(edges)?;
+    w.write_record(["from", "to", "length_m", "time_s"])
+        .map_err(csv_io(edges))?;
     for e in g.edges() {
-        writeln!(
-            w,
-            "{},{},{:.3},{:.6}",
-            e.from,
-            e.to,
-            f64::from(e.length_mm) / 1000.0,
-            f64::from(e.time_us) / 1_000_000.0
-        )
-        .map_err(io(edges))?;
+        w.write_record([
+            e.from.to_string(),
+            e.to.to_string(),
+            format!("{:.3}", f64::from(e.length_mm) / 1000.0),
+            format!("{:.6}", f64::from(e.time_us) / 1_000_000.0),
+        ])
+        .map_err(csv_io(edges))?;
     }
     w.flush().map_err(io(edges))?;
-    let mut w = std::io::BufWriter::new(std::fs::File::create(nodes).map_err(io(nodes))?);
-    writeln!(w, "id,lat,lon").map_err(io(nodes))?;
+    let mut w = csv_out(nodes)?;
+    w.write_record(["id", "lat", "lon"])
+        .map_err(csv_io(nodes))?;
     for (i, n) in g.nodes().iter().enumerate() {
-        writeln!(w, "{i},{},{}", n.lat, n.lon).map_err(io(nodes))?;
+        w.write_record([i.to_string(), n.lat.to_string(), n.lon.to_string()])
+            .map_err(csv_io(nodes))?;
     }
     w.flush().map_err(io(nodes))
 }

@@ -1,10 +1,11 @@
 //! Typed validation errors. Each names the field, the value and what a valid one looks like.
 
 use crate::Lang;
+use crate::excerpt::excerpt;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DomainError {
-    #[error("{field}: {value:?} is not valid, expected {expected}")]
+    #[error("{field}: {} is not valid, expected {expected}", excerpt(.value))]
     Invalid {
         field: &'static str,
         value: String,
@@ -44,7 +45,7 @@ impl DomainError {
                     expected,
                 },
             ) => {
-                format!("{field}：{value:?} 无效，应为 {expected}")
+                format!("{field}：{} 无效，应为 {expected}", excerpt(value))
             }
             (Lang::ZhCn, DomainError::Missing { field }) => format!("{field} 为必填项"),
             (

@@ -19,7 +19,8 @@
 //! - [`manifest`]: a validated manifest row;
 //! - [`lang`]: the two languages every user-facing text exists in;
 //! - [`hash`]: SplitMix64 and FNV-1a, bit-exact for seeds and persisted fingerprints;
-//! - [`error`]: typed validation errors.
+//! - [`error`]: typed validation errors;
+//! - [`excerpt`]: how a message quotes a value (a short excerpt, never a 50 MB cell).
 
 #[macro_use]
 #[doc(hidden)]
@@ -36,6 +37,7 @@ pub mod batch;
 pub mod country;
 pub mod destination;
 pub mod error;
+pub mod excerpt;
 pub mod fleet;
 pub mod geo;
 pub mod hash;

@@ -219,7 +219,7 @@ impl Field {
 
     pub const COUNT: usize = 18;
 
-    const ALL: [Field; Field::COUNT] = [
+    pub(crate) const ALL: [Field; Field::COUNT] = [
         Field::Name,
         Field::Sex,
         Field::Nationality,

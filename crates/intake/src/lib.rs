@@ -9,11 +9,13 @@
 //! - [`manifest`] validates every row into domain types, collecting every problem at once;
 //! - `row` validates one row, on as many threads as there are cores;
 //! - [`problem`] says what is wrong, where, in both languages;
-//! - [`rejected`] writes rejected rows with their reasons next to the input.
+//! - [`rejected`] writes rejected rows with their reasons next to the input;
+//! - [`export`] neutralises cells a spreadsheet would run as formulas, for every CSV written.
 //!
 //! Nothing here touches the database: the store decides what is new, unchanged or conflicting.
 
 pub mod columns;
+pub mod export;
 pub mod manifest;
 pub mod normalize;
 pub mod problem;
@@ -21,5 +23,5 @@ pub mod rejected;
 mod row;
 pub mod source;
 
-pub use manifest::{IntakeError, IntakeOptions, Manifest, read_manifest};
+pub use manifest::{IntakeError, IntakeLimits, IntakeOptions, Manifest, read_manifest};
 pub use problem::{Problem, RowError, summarize};

@@ -5,14 +5,55 @@ use crate::normalize;
 use crate::problem::{Problem, RowError};
 use crate::row::{Memo, RowResult, SheetContext};
 use crate::source::{self, Format, Grid, Row, SourceError};
+use chrono::{Days, NaiveDate};
 use closedloop_domain::Lang;
 use closedloop_domain::arrival::{Arrival, ArrivalKey, TransportNumber};
+use closedloop_domain::excerpt::excerpt;
 use closedloop_domain::manifest::{ManifestChunk, ManifestRow};
 use closedloop_domain::policy::PolicyBook;
 use closedloop_domain::port::PortDirectory;
 use closedloop_domain::traveler::DocumentType;
 use std::collections::HashMap;
 use std::path::Path;
+
+/// How long values may be and when arrivals may be: a value or a date past them is a row
+/// error. The configuration's `[intake]` section sets them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeLimits {
+    /// The longest name, in characters.
+    pub name_chars: usize,
+    /// The longest value of any other column (address, notes, …), in characters.
+    pub text_chars: usize,
+    /// Arrivals before this day are refused: a typo in the year, or an Excel serial such as 1.
+    pub earliest_arrival: NaiveDate,
+    /// Arrivals after this day are refused (the configuration says how far ahead of today).
+    pub latest_arrival: NaiveDate,
+}
+
+impl IntakeLimits {
+    pub const NAME_CHARS: usize = 100;
+    pub const TEXT_CHARS: usize = 500;
+    pub const EARLIEST_ARRIVAL: NaiveDate = NaiveDate::from_ymd_opt(2000, 1, 1).expect("valid");
+    pub const DAYS_AHEAD: u32 = 366;
+
+    /// The defaults, with arrivals up to [`Self::DAYS_AHEAD`] days after `today`.
+    pub fn defaults(today: NaiveDate) -> IntakeLimits {
+        IntakeLimits {
+            name_chars: Self::NAME_CHARS,
+            text_chars: Self::TEXT_CHARS,
+            earliest_arrival: Self::EARLIEST_ARRIVAL,
+            latest_arrival: today
+                .checked_add_days(Days::new(u64::from(Self::DAYS_AHEAD)))
+                .unwrap_or(NaiveDate::MAX),
+        }
+    }
+}
+
+impl Default for IntakeLimits {
+    fn default() -> IntakeLimits {
+        IntakeLimits::defaults(chrono::Utc::now().date_naive())
+    }
+}
 
 /// What intake needs to know besides the file.
 #[derive(Debug, Clone)]
@@ -26,6 +67,7 @@ pub struct IntakeOptions<'a> {
     pub transport_override: Option<TransportNumber>,
     /// Port and time of that flight when the file gives none (an arrival already stored).
     pub fallback_arrival: Option<Arrival>,
+    pub limits: IntakeLimits,
 }
 
 /// A manifest read and validated, ready to store (its valid rows) and to report (the others).
@@ -70,14 +112,19 @@ pub enum IntakeError {
          including 姓名/name or 证件号码/document number"
     )]
     NoHeader { file: String },
-    #[error("{file}, sheet {sheet:?}: missing column(s) {}", .columns.join(", "))]
+    #[error(
+        "{file}: the header is there but no row below it holds a traveler; nothing was imported"
+    )]
+    NoRows { file: String },
+    #[error("{file}, sheet {}: missing column(s) {}", excerpt(.sheet), .columns.join(", "))]
     MissingColumns {
         file: String,
         sheet: String,
         columns: Vec<&'static str>,
     },
     #[error(
-        "{file}, sheet {sheet:?}: columns {first:?} and {second:?} both mean {field}; keep one"
+        "{file}, sheet {}: columns {} and {} both mean {field}; keep one",
+        excerpt(.sheet), excerpt(.first), excerpt(.second)
     )]
     DuplicateColumn {
         file: String,
@@ -89,8 +136,23 @@ pub enum IntakeError {
 }
 
 impl IntakeError {
+    /// The stable code: snake_case, never reworded once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            IntakeError::Source(e) => e.code(),
+            IntakeError::NoHeader { .. } => "manifest_no_header",
+            IntakeError::NoRows { .. } => "manifest_no_rows",
+            IntakeError::MissingColumns { .. } => "manifest_missing_columns",
+            IntakeError::DuplicateColumn { .. } => "manifest_duplicate_column",
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         match (lang, self) {
+            (_, IntakeError::Source(e)) => e.message(lang),
+            (Lang::ZhCn, IntakeError::NoRows { file }) => {
+                format!("{file}：有表头，但表头下没有任何旅客行；未导入任何数据")
+            }
             (Lang::ZhCn, IntakeError::NoHeader { file }) => {
                 format!(
                     "{file}：前 30 行中找不到表头行；表头须至少包含三列，其中有 姓名 或 证件号码"
@@ -104,7 +166,11 @@ impl IntakeError {
                     columns,
                 },
             ) => {
-                format!("{file}，工作表“{sheet}”：缺少列 {}", columns.join("、"))
+                format!(
+                    "{file}，工作表 {}：缺少列 {}",
+                    excerpt(sheet),
+                    columns.join("、")
+                )
             }
             (
                 Lang::ZhCn,
@@ -117,7 +183,10 @@ impl IntakeError {
                 },
             ) => {
                 format!(
-                    "{file}，工作表“{sheet}”：“{first}”与“{second}”两列都表示 {field}；请保留一列"
+                    "{file}，工作表 {}：{} 与 {} 两列都表示 {field}；请保留一列",
+                    excerpt(sheet),
+                    excerpt(first),
+                    excerpt(second)
                 )
             }
             _ => self.to_string(),
@@ -188,22 +257,24 @@ pub fn parse_grids_in_chunks(
     for grid in grids {
         let Some(layout) = find_layout(grid) else {
             m.warnings.push(format!(
-                "sheet {:?} has no header row and was skipped",
-                grid.name
+                "sheet {} has no header row and was skipped",
+                excerpt(&grid.name)
             ));
             continue;
         };
         any_header = true;
         check_columns(file_name, grid, &layout)?;
         for h in layout.unknown_columns() {
-            m.warnings
-                .push(format!("column {h:?} is not a known field and was ignored"));
+            m.warnings.push(format!(
+                "column {} is not a known field and was ignored",
+                excerpt(h)
+            ));
         }
         if m.header.is_empty() {
             m.header = layout.header.clone();
         }
         let sheet = (grids.len() > 1).then(|| grid.name.clone());
-        let ctx = SheetContext::new(&layout, sheet, opts);
+        let ctx = SheetContext::new(&layout, sheet, grid.format, opts);
         let rejected_before = m.rejected.len();
         let start = layout.header_index.map_or(0, |i| i + 1);
         let rows: Vec<&Row> = grid.rows[start..]
@@ -282,6 +353,11 @@ pub fn parse_grids_in_chunks(
     }
     if !any_header {
         return Err(IntakeError::NoHeader {
+            file: file_name.to_string(),
+        });
+    }
+    if m.data_rows == 0 {
+        return Err(IntakeError::NoRows {
             file: file_name.to_string(),
         });
     }

@@ -3,6 +3,7 @@
 
 use crate::normalize::{DateError, PhoneError};
 use chrono::NaiveDate;
+use closedloop_domain::excerpt::excerpt;
 use closedloop_domain::{DomainError, Lang};
 use std::collections::HashMap;
 
@@ -16,6 +17,23 @@ pub enum Problem {
     UnknownCountry(String),
     UnknownPort(String),
     UnknownLanguage(String),
+    /// Longer than the configured limit: the value is not read further, nor quoted.
+    TooLong {
+        chars: usize,
+        max: usize,
+    },
+    /// A JSON lines value that is not a string where text is expected (`found`: "number",
+    /// "boolean", "array", "object"); `value` is its JSON text.
+    NotText {
+        found: &'static str,
+        value: String,
+    },
+    /// An arrival outside the plausible window of the configuration.
+    ArrivalOutsideWindow {
+        date: NaiveDate,
+        earliest: NaiveDate,
+        latest: NaiveDate,
+    },
     /// The same document appears on an earlier row of the same file.
     DuplicateInFile {
         first_row: usize,
@@ -63,19 +81,37 @@ impl Problem {
             Problem::Date(e) => e.to_string(),
             Problem::UnknownCountry(v) => {
                 format!(
-                    "unknown country {v:?}: write an ISO 3166 code (CN, USA) or the country's name"
+                    "unknown country {}: write an ISO 3166 code (CN, USA) or the country's name",
+                    excerpt(v)
                 )
             }
             Problem::UnknownPort(v) => {
                 format!(
-                    "unknown port {v:?}: use a port's code or name from config/ports.toml, or add it there"
+                    "unknown port {}: use a port's code or name from config/ports.toml, or add it there",
+                    excerpt(v)
                 )
             }
             Problem::UnknownLanguage(v) => {
                 format!(
-                    "unknown language {v:?}: write a language name (中文, English) or a code (zh, en, ja)"
+                    "unknown language {}: write a language name (中文, English) or a code (zh, en, ja)",
+                    excerpt(v)
                 )
             }
+            Problem::TooLong { chars, max } => {
+                format!("is {chars} characters long; at most {max} are allowed")
+            }
+            Problem::NotText { found, value } => format!(
+                "is the JSON {found} {}, but text is expected: write it as a string in quotes \
+                 (a number loses leading zeros and, past 15 digits, digits), e.g. \"E12345678\"",
+                excerpt(value)
+            ),
+            Problem::ArrivalOutsideWindow {
+                date,
+                earliest,
+                latest,
+            } => format!(
+                "arrival on {date} is outside the plausible window {earliest} to {latest}; check the year"
+            ),
             Problem::DuplicateInFile { first_row } => {
                 format!(
                     "the same document is already on row {first_row} of this file; remove one of the two rows"
@@ -120,15 +156,31 @@ impl Problem {
                 "日期无效（{}）：请按 年-月-日 填写，如 2021-03-05",
                 date_zh(e)
             ),
-            Problem::UnknownCountry(v) => {
-                format!("无法识别的国家 {v:?}：请填写 ISO 3166 代码（CN、USA）或国家名称")
-            }
-            Problem::UnknownPort(v) => format!(
-                "无法识别的口岸 {v:?}：请使用 config/ports.toml 中的口岸代码或名称，或在其中添加"
+            Problem::UnknownCountry(v) => format!(
+                "无法识别的国家 {}：请填写 ISO 3166 代码（CN、USA）或国家名称",
+                excerpt(v)
             ),
-            Problem::UnknownLanguage(v) => {
-                format!("无法识别的语言 {v:?}：请填写语言名称（中文、English）或代码（zh、en、ja）")
+            Problem::UnknownPort(v) => format!(
+                "无法识别的口岸 {}：请使用 config/ports.toml 中的口岸代码或名称，或在其中添加",
+                excerpt(v)
+            ),
+            Problem::UnknownLanguage(v) => format!(
+                "无法识别的语言 {}：请填写语言名称（中文、English）或代码（zh、en、ja）",
+                excerpt(v)
+            ),
+            Problem::TooLong { chars, max } => {
+                format!("长 {chars} 个字符，最多允许 {max} 个")
             }
+            Problem::NotText { found, value } => format!(
+                "是 JSON {} {}，但此处应为文本：请写成带引号的字符串（数字会丢失开头的 0，超过 15 位还会丢失数字），如 \"E12345678\"",
+                json_kind_zh(found),
+                excerpt(value)
+            ),
+            Problem::ArrivalOutsideWindow {
+                date,
+                earliest,
+                latest,
+            } => format!("抵达日期 {date} 不在合理范围 {earliest} 至 {latest} 内；请检查年份"),
             Problem::DuplicateInFile { first_row } => {
                 format!("同一证件已出现在本文件第 {first_row} 行；请删除其中一行")
             }
@@ -174,9 +226,18 @@ fn phone_zh(e: &PhoneError) -> String {
 fn date_zh(e: &DateError) -> String {
     match e {
         DateError::Empty => "为空".into(),
-        DateError::Unrecognised(v) => format!("无法识别 '{v}'"),
-        DateError::Ambiguous(v) => format!("'{v}' 日与月无法区分"),
-        DateError::OutOfRange(v) => format!("'{v}' 不是真实存在的日期或时间"),
+        DateError::Unrecognised(v) => format!("无法识别 {}", excerpt(v)),
+        DateError::Ambiguous(v) => format!("{} 日与月无法区分", excerpt(v)),
+        DateError::OutOfRange(v) => format!("{} 不是真实存在的日期或时间", excerpt(v)),
+    }
+}
+
+fn json_kind_zh(found: &str) -> &'static str {
+    match found {
+        "number" => "数字",
+        "boolean" => "布尔值",
+        "array" => "数组",
+        _ => "对象",
     }
 }
 
@@ -203,17 +264,29 @@ impl RowError {
     /// `row N, column "X": what is wrong` (第 N 行，"X" 列：… in Chinese).
     pub fn message(&self, lang: Lang) -> String {
         let what = self.problem.message(lang);
+        let (row, column) = (self.row, excerpt(&self.column));
         match (lang, &self.sheet) {
-            (Lang::En, None) => format!("row {}, column {:?}: {what}", self.row, self.column),
-            (Lang::En, Some(s)) => format!(
-                "sheet {s:?}, row {}, column {:?}: {what}",
-                self.row, self.column
-            ),
-            (Lang::ZhCn, None) => format!("第 {} 行，“{}”列：{what}", self.row, self.column),
-            (Lang::ZhCn, Some(s)) => {
-                format!("工作表“{s}”第 {} 行，“{}”列：{what}", self.row, self.column)
+            (Lang::En, None) => format!("row {row}, column {column}: {what}"),
+            (Lang::En, Some(s)) => {
+                format!("sheet {}, row {row}, column {column}: {what}", excerpt(s))
             }
+            (Lang::ZhCn, None) => format!("第 {row} 行，{}列：{what}", zh_quoted(&self.column)),
+            (Lang::ZhCn, Some(s)) => format!(
+                "工作表{}第 {row} 行，{}列：{what}",
+                zh_quoted(s),
+                zh_quoted(&self.column)
+            ),
         }
+    }
+}
+
+/// A sheet or column name in Chinese quotes (“姓名”), cut like [`excerpt`] when long.
+fn zh_quoted(name: &str) -> String {
+    let quoted = excerpt(name).to_string();
+    if quoted.len() == name.len() + 2 && quoted[1..quoted.len() - 1] == *name {
+        format!("“{name}”")
+    } else {
+        quoted
     }
 }
 
@@ -301,7 +374,7 @@ impl Group<'_> {
             })
             .collect::<Vec<_>>();
         let one = matches!(self.rows[..], [(a, b)] if a == b);
-        let (column, what) = (self.column, &self.what);
+        let (column, what) = (excerpt(self.column), &self.what);
         match (lang, self.sheet) {
             (Lang::En, sheet) => {
                 let rows = if one {
@@ -310,14 +383,21 @@ impl Group<'_> {
                     format!("rows {}", list.join(", "))
                 };
                 match sheet {
-                    None => format!("{rows}, column {column:?}: {what}"),
-                    Some(s) => format!("sheet {s:?}, {rows}, column {column:?}: {what}"),
+                    None => format!("{rows}, column {column}: {what}"),
+                    Some(s) => format!("sheet {}, {rows}, column {column}: {what}", excerpt(s)),
                 }
             }
-            (Lang::ZhCn, None) => format!("第 {} 行，“{column}”列：{what}", list.join("、")),
-            (Lang::ZhCn, Some(s)) => {
-                format!("工作表“{s}”第 {} 行，“{column}”列：{what}", list.join("、"))
-            }
+            (Lang::ZhCn, None) => format!(
+                "第 {} 行，{}列：{what}",
+                list.join("、"),
+                zh_quoted(self.column)
+            ),
+            (Lang::ZhCn, Some(s)) => format!(
+                "工作表{}第 {} 行，{}列：{what}",
+                zh_quoted(s),
+                list.join("、"),
+                zh_quoted(self.column)
+            ),
         }
     }
 }

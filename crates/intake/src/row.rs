@@ -4,7 +4,7 @@ use crate::columns::{Field, Layout};
 use crate::manifest::IntakeOptions;
 use crate::normalize;
 use crate::problem::{Problem, RowError};
-use crate::source::{Cell, Row};
+use crate::source::{Cell, Format, Row};
 use chrono::NaiveDateTime;
 use closedloop_domain::arrival::{Arrival, TransportNumber};
 use closedloop_domain::country::{self, Country};
@@ -40,6 +40,7 @@ type BlockValue<T> = Option<Result<T, (usize, Problem)>>;
 pub(crate) struct SheetContext<'a> {
     layout: &'a Layout,
     pub(crate) sheet: Option<String>,
+    format: Format,
     opts: &'a IntakeOptions<'a>,
     columns: [Option<usize>; Field::COUNT],
     transport: BlockValue<TransportNumber>,
@@ -55,6 +56,7 @@ impl<'a> SheetContext<'a> {
     pub(crate) fn new(
         layout: &'a Layout,
         sheet: Option<String>,
+        format: Format,
         opts: &'a IntakeOptions<'a>,
     ) -> Self {
         let mut columns = [None; Field::COUNT];
@@ -66,6 +68,7 @@ impl<'a> SheetContext<'a> {
         let mut ctx = SheetContext {
             layout,
             sheet,
+            format,
             opts,
             columns,
             transport: None,
@@ -79,6 +82,15 @@ impl<'a> SheetContext<'a> {
             }
         }
         for (field, cell, row) in &layout.sheet_values {
+            if let Some(problem) = ctx.refusal(*field, cell) {
+                match field {
+                    Field::Transport => set(&mut ctx.transport, Err(problem), *row),
+                    Field::Port => set(&mut ctx.port, Err(problem), *row),
+                    Field::ArrivalTime => set(&mut ctx.time, Err(problem), *row),
+                    _ => {}
+                }
+                continue;
+            }
             match field {
                 Field::Transport => set(
                     &mut ctx.transport,
@@ -89,7 +101,10 @@ impl<'a> SheetContext<'a> {
                     let code = ctx.port_code(cell);
                     set(&mut ctx.port, code, *row);
                 }
-                Field::ArrivalTime => set(&mut ctx.time, cell_datetime(cell), *row),
+                Field::ArrivalTime => {
+                    let time = cell_datetime(cell).and_then(|t| ctx.plausible_arrival(t));
+                    set(&mut ctx.time, time, *row);
+                }
                 _ => {}
             }
         }
@@ -117,6 +132,59 @@ impl<'a> SheetContext<'a> {
             })
         })
         .collect()
+    }
+
+    /// Why a cell is not read at all: longer than the limits allow, or (in JSON lines) a
+    /// number, a boolean, an array or an object where text is expected.
+    fn refusal(&self, field: Field, cell: &Cell) -> Option<Problem> {
+        let limits = &self.opts.limits;
+        let max = match field {
+            Field::Name => limits.name_chars,
+            _ => limits.text_chars,
+        };
+        // Only text can be long (numbers and booleans are a few characters), and at most `max`
+        // bytes is at most `max` characters: most cells never count.
+        if let Cell::Text(text) | Cell::Json(text) = cell
+            && text.len() > max
+        {
+            let chars = text.chars().count();
+            if chars > max {
+                return Some(Problem::TooLong { chars, max });
+            }
+        }
+        let numbers_allowed = matches!(
+            field,
+            Field::Sequence | Field::BirthDate | Field::ArrivalTime
+        );
+        let found = match cell {
+            _ if self.format != Format::JsonLines => return None,
+            Cell::Bool(_) => "boolean",
+            Cell::Number(_) if !numbers_allowed => "number",
+            Cell::Json(json) if json.starts_with('[') => "array",
+            Cell::Json(json) if json.starts_with('{') => "object",
+            Cell::Json(_) => "number",
+            _ => return None,
+        };
+        let value = match cell {
+            Cell::Bool(b) => b.to_string(),
+            _ => cell.as_text().into_owned(),
+        };
+        Some(Problem::NotText { found, value })
+    }
+
+    /// An arrival time inside the configured window, or the problem with it.
+    fn plausible_arrival(&self, t: NaiveDateTime) -> Result<NaiveDateTime, Problem> {
+        let limits = &self.opts.limits;
+        let date = t.date();
+        if (limits.earliest_arrival..=limits.latest_arrival).contains(&date) {
+            Ok(t)
+        } else {
+            Err(Problem::ArrivalOutsideWindow {
+                date,
+                earliest: limits.earliest_arrival,
+                latest: limits.latest_arrival,
+            })
+        }
     }
 
     fn port_code(&self, cell: &Cell) -> Result<String, Problem> {
@@ -151,7 +219,30 @@ impl<'a> SheetContext<'a> {
 
     pub(crate) fn row(&self, row: &Row, memo: &mut Memo) -> RowResult {
         let mut errors = Vec::new();
+        // Cells refused outright are reported once and then read as empty, with no further
+        // error on their field ("is empty" would be wrong, and the value is not quoted again).
+        let mut refused = [false; Field::COUNT];
+        let mut blanked: Option<Row> = None;
+        for field in Field::ALL {
+            let Some(index) = self.columns[field as usize] else {
+                continue;
+            };
+            if let Some(problem) = self.refusal(field, row.get(index)) {
+                refused[field as usize] = true;
+                errors.push(RowError {
+                    sheet: self.sheet.clone(),
+                    row: row.number,
+                    column: self.header_of(field),
+                    problem,
+                });
+                blanked.get_or_insert_with(|| row.clone()).cells[index] = Cell::Empty;
+            }
+        }
+        let row = blanked.as_ref().unwrap_or(row);
         let mut fail = |field: Field, problem: Problem| {
+            if refused[field as usize] {
+                return;
+            }
             let column = self.header_of(field);
             errors.push(RowError {
                 sheet: self.sheet.clone(),
@@ -336,6 +427,7 @@ impl<'a> SheetContext<'a> {
         };
         let time = match self.cell(row, Field::ArrivalTime) {
             Some(c) => cell_datetime(c)
+                .and_then(|t| self.plausible_arrival(t))
                 .map_err(|p| fail(Field::ArrivalTime, p))
                 .ok(),
             None => from_block(

@@ -18,6 +18,7 @@ fn import(csv: &str, ports: &PortDirectory) -> Manifest {
         default_country_code: "86".into(),
         transport_override: None,
         fallback_arrival: None,
+        limits: Default::default(),
     };
     let grid = read_csv_bytes("名单.csv", csv.as_bytes()).unwrap();
     parse_grids("名单.csv", &[grid], &opts).expect("the rows are checked, not refused")

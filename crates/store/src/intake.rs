@@ -115,7 +115,7 @@ impl Store {
             &req.file_name,
             req.accept_valid,
             std::iter::once(chunk),
-            || Ok::<_, ()>(req.totals.clone()),
+            |_| Ok::<_, ()>(req.totals.clone()),
             progress,
         )?;
         if !outcome.conflicts.is_empty() && !req.accept_valid {
@@ -124,15 +124,17 @@ impl Store {
         Ok(outcome)
     }
 
-    /// Stores chunks in one transaction. After the feed ends, `close` says whether the file is
-    /// acceptable (and gives its totals); the transaction commits only if it is, and if no
-    /// conflict was found or `accept_valid` is set. `progress` hears how many rows are stored.
+    /// Stores chunks in one transaction. After the feed ends, `close` hears the conflicts found
+    /// and says whether the file is acceptable (and gives its totals) — it may write what must
+    /// exist before the commit, such as the rejected-rows file; the transaction commits only if
+    /// it is, and if no conflict was found or `accept_valid` is set. `progress` hears how many
+    /// rows are stored.
     pub fn import_stream<E>(
         &self,
         file_name: &str,
         accept_valid: bool,
         feed: impl IntoIterator<Item = Chunk>,
-        close: impl FnOnce() -> Result<Totals, E>,
+        close: impl FnOnce(&[Conflict]) -> Result<Totals, E>,
         progress: &mut dyn FnMut(usize),
     ) -> Result<(ImportOutcome, Result<Totals, E>), StoreError> {
         let mut conn = self.conn()?;
@@ -141,7 +143,7 @@ impl Store {
             for chunk in feed {
                 session.take(conn, chunk, progress)?;
             }
-            let totals = match close() {
+            let totals = match close(&session.out.conflicts) {
                 Ok(t) => t,
                 Err(e) => return Err(Rollback::Refused(e, session.out)),
             };

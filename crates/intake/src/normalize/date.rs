@@ -1,8 +1,15 @@
 //! Dates and times in the forms desks type, and Excel serial numbers.
 
-use chrono::{Days, NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::text_cow;
+use closedloop_domain::excerpt::excerpt;
+
+mod serial;
+mod time;
+
+pub use serial::excel_serial;
+use time::parse_time;
 
 /// Why a value could not be read as a date (and optional time).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -10,16 +17,18 @@ pub enum DateError {
     #[error("date is empty; write it as year-month-day, e.g. 2021-03-05")]
     Empty,
     #[error(
-        "'{0}' is not a recognised date; write it as year-month-day, e.g. 2021-03-05, \
-         optionally followed by a time such as 14:30"
+        "{} is not a recognised date; write it as year-month-day, e.g. 2021-03-05, \
+         optionally followed by a time such as 14:30",
+        excerpt(.0)
     )]
     Unrecognised(String),
     #[error("{}", ambiguous_message(.0))]
     Ambiguous(String),
     #[error(
-        "'{0}' is not a real date or time: the month must be 1-12, the day must exist in that \
+        "{} is not a real date or time: the month must be 1-12, the day must exist in that \
          month, the time must be at most 23:59:59, and an Excel serial number must be between \
-         1 and 2958465; e.g. 2021-03-05 14:30"
+         1 and 2958465; e.g. 2021-03-05 14:30",
+        excerpt(.0)
     )]
     OutOfRange(String),
 }
@@ -53,51 +62,18 @@ fn ambiguous_message(input: &str) -> String {
             MONTH_NAMES.get(b.checked_sub(1)?)?,
         );
         Some(format!(
-            "'{input}' is ambiguous: it could be {a} {b_month} {year} or {b} {a_month} {year}; \
-             write it as year-month-day, i.e. {year}-{b:02}-{a:02} or {year}-{a:02}-{b:02}"
+            "{} is ambiguous: it could be {a} {b_month} {year} or {b} {a_month} {year}; \
+             write it as year-month-day, i.e. {year}-{b:02}-{a:02} or {year}-{a:02}-{b:02}",
+            excerpt(input)
         ))
     })();
     parsed.unwrap_or_else(|| {
         format!(
-            "'{input}' is ambiguous: the day and the month could be either way round; write it \
-             as year-month-day, e.g. 2021-03-05"
+            "{} is ambiguous: the day and the month could be either way round; write it \
+             as year-month-day, e.g. 2021-03-05",
+            excerpt(input)
         )
     })
-}
-
-/// Largest serial Excel accepts: 9999-12-31.
-const EXCEL_MAX_SERIAL: i64 = 2_958_465;
-/// Excel's fictitious 1900-02-29 (it copied Lotus 1-2-3's leap-year bug).
-const EXCEL_FAKE_LEAP_DAY: i64 = 60;
-const SECONDS_PER_DAY: i64 = 86_400;
-/// Serials below the fake leap day count from here (serial 1 is 1900-01-01)…
-const EXCEL_EPOCH_BEFORE_LEAP: NaiveDate = NaiveDate::from_ymd_opt(1899, 12, 31).expect("valid");
-/// …and from here above it, which absorbs the day that never existed.
-const EXCEL_EPOCH_AFTER_LEAP: NaiveDate = NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid");
-
-/// Excel 1900-system serial (possibly fractional) to a datetime, rounded to the nearest second;
-/// `None` when out of range (below 1, above 9999-12-31, not finite, or the fictitious
-/// 1900-02-29).
-pub fn excel_serial(serial: f64) -> Option<NaiveDateTime> {
-    if !serial.is_finite() {
-        return None;
-    }
-    let seconds = (serial * SECONDS_PER_DAY as f64).round();
-    if seconds < 0.0 || seconds >= ((EXCEL_MAX_SERIAL + 1) * SECONDS_PER_DAY) as f64 {
-        return None;
-    }
-    // In range, so the conversion is exact.
-    let seconds = seconds as i64;
-    let (days, second_of_day) = (seconds / SECONDS_PER_DAY, seconds % SECONDS_PER_DAY);
-    let epoch = match days {
-        ..1 | EXCEL_FAKE_LEAP_DAY => return None,
-        ..EXCEL_FAKE_LEAP_DAY => EXCEL_EPOCH_BEFORE_LEAP,
-        _ => EXCEL_EPOCH_AFTER_LEAP,
-    };
-    let date = epoch.checked_add_days(Days::new(u64::try_from(days).ok()?))?;
-    let time =
-        NaiveTime::from_num_seconds_from_midnight_opt(u32::try_from(second_of_day).ok()?, 0)?;
-    Some(date.and_time(time))
 }
 
 /// Reads a date in any of the forms desks use:
@@ -295,119 +271,6 @@ fn parse_date_part(scan: &mut Scan<'_>, t: &str) -> Result<NaiveDate, DateError>
     }
 }
 
-/// How a 12-hour clock reading maps to 24 hours.
-#[derive(Clone, Copy)]
-enum Period {
-    /// 上午, 早上, 凌晨, AM.
-    Morning,
-    /// 中午: around noon, "中午1点" is 13:00.
-    Noon,
-    /// 下午, PM.
-    Afternoon,
-    /// 晚上, 傍晚: "晚上12点" could mean either midnight, so it is refused.
-    Evening,
-}
-
-impl Period {
-    fn hour(self, h: u32) -> Option<u32> {
-        match (self, h) {
-            (Self::Morning, 12) => Some(0),
-            (Self::Morning, 0..=11) => Some(h),
-            (Self::Noon, 11..=14) => Some(h),
-            (Self::Noon, 1..=3) => Some(h + 12),
-            (Self::Afternoon, 1..=11) => Some(h + 12),
-            (Self::Afternoon, 12..=23) => Some(h),
-            (Self::Evening, 5..=11) => Some(h + 12),
-            (Self::Evening, 17..=23) => Some(h),
-            _ => None,
-        }
-    }
-}
-
-const PERIOD_PREFIXES: [(&str, Period); 8] = [
-    ("上午", Period::Morning),
-    ("早上", Period::Morning),
-    ("早晨", Period::Morning),
-    ("凌晨", Period::Morning),
-    ("中午", Period::Noon),
-    ("下午", Period::Afternoon),
-    ("晚上", Period::Evening),
-    ("傍晚", Period::Evening),
-];
-
-const PERIOD_SUFFIXES: [(&str, Period); 4] = [
-    ("am", Period::Morning),
-    ("a.m.", Period::Morning),
-    ("pm", Period::Afternoon),
-    ("p.m.", Period::Afternoon),
-];
-
-fn parse_time(scan: &mut Scan<'_>, t: &str) -> Result<NaiveTime, DateError> {
-    let mut period = PERIOD_PREFIXES
-        .iter()
-        .find(|(p, _)| scan.eat(p))
-        .map(|&(_, period)| period);
-    scan.spaces();
-    let hour = scan.number(1..=2, t)?;
-    let (mut minute, mut second) = ("0", "0");
-    if scan.eat(":") {
-        minute = scan.number(2..=2, t)?;
-        if scan.eat(":") {
-            second = scan.number(2..=2, t)?;
-            // Sub-second precision means nothing for a transfer; truncating keeps the date.
-            if scan.eat(".") {
-                scan.number(1..=9, t)?;
-            }
-        }
-    } else if scan.eat("时") || scan.eat("点") {
-        scan.spaces();
-        if scan.eat("半") {
-            minute = "30";
-        } else if !scan.eat("整") {
-            let m = scan.digits();
-            if !m.is_empty() {
-                if m.len() > 2 {
-                    return Err(unrecognised(t));
-                }
-                minute = m;
-                scan.spaces();
-                if scan.eat("分") {
-                    scan.spaces();
-                    let s = scan.digits();
-                    if !s.is_empty() {
-                        if s.len() > 2 {
-                            return Err(unrecognised(t));
-                        }
-                        second = s;
-                        scan.spaces();
-                        scan.eat("秒");
-                    }
-                }
-            }
-        }
-    } else {
-        return Err(unrecognised(t));
-    }
-    scan.spaces();
-    if period.is_none()
-        && let Some(&(_, p)) = PERIOD_SUFFIXES
-            .iter()
-            .find(|(suffix, _)| scan.rest.eq_ignore_ascii_case(suffix))
-    {
-        period = Some(p);
-        scan.rest = "";
-    }
-    if !scan.rest.is_empty() {
-        return Err(unrecognised(t));
-    }
-    let n = |p: &str| p.parse::<u32>().map_err(|_| unrecognised(t));
-    let mut hour = n(hour)?;
-    if let Some(period) = period {
-        hour = period.hour(hour).ok_or_else(|| out_of_range(t))?;
-    }
-    NaiveTime::from_hms_opt(hour, n(minute)?, n(second)?).ok_or_else(|| out_of_range(t))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -458,39 +321,6 @@ mod tests {
         assert_eq!(date("5/13/2021"), Ok(d(2021, 5, 13)));
         // Equal parts read the same either way round.
         assert_eq!(date("07/07/2021"), Ok(d(2021, 7, 7)));
-    }
-
-    #[test]
-    fn date_excel_serials() {
-        assert_eq!(date("1"), Ok(d(1900, 1, 1)));
-        assert_eq!(date("59"), Ok(d(1900, 2, 28)));
-        assert_eq!(date("61"), Ok(d(1900, 3, 1)));
-        assert_eq!(date("25569"), Ok(d(1970, 1, 1)));
-        assert_eq!(date("44260"), Ok(d(2021, 3, 5)));
-        assert_eq!(date("2958465"), Ok(d(9999, 12, 31)));
-        assert_eq!(
-            excel_serial(44260.6041666667),
-            Some(dt(2021, 3, 5, 14, 30, 0))
-        );
-        assert_eq!(excel_serial(44260.5), Some(dt(2021, 3, 5, 12, 0, 0)));
-        assert_eq!(excel_serial(1.0), Some(dt(1900, 1, 1, 0, 0, 0)));
-        // Rounds to the nearest second, carrying into the next day.
-        assert_eq!(
-            excel_serial(44_260.999_999_99),
-            Some(dt(2021, 3, 6, 0, 0, 0))
-        );
-        for bad in [
-            0.0,
-            0.4,
-            -1.0,
-            60.0,
-            60.5,
-            2_958_466.0,
-            f64::NAN,
-            f64::INFINITY,
-        ] {
-            assert_eq!(excel_serial(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -8,11 +8,13 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+mod error;
 mod spreadsheet;
 mod text;
 
+pub use error::{EncodingProblem, JsonProblem, SourceError};
 pub use spreadsheet::read_spreadsheet_bytes;
 pub use text::{read_csv_bytes, read_jsonl_bytes};
 
@@ -28,6 +30,10 @@ pub enum Cell {
     /// An Excel date/time cell: its serial number in the 1900 date system (ISO date cells from
     /// ODS stay [`Cell::Text`]).
     DateTime(f64),
+    /// A JSON lines value that no other kind holds exactly, as its JSON text: an array, an
+    /// object, or an integer with more digits than an f64 keeps. Never read as text: where a
+    /// manifest expects text it is a row error.
+    Json(String),
 }
 
 static EMPTY_CELL: Cell = Cell::Empty;
@@ -39,7 +45,7 @@ impl Cell {
         match self {
             Cell::Empty => true,
             Cell::Text(text) => text.trim().is_empty(),
-            Cell::Number(_) | Cell::Bool(_) | Cell::DateTime(_) => false,
+            Cell::Number(_) | Cell::Bool(_) | Cell::DateTime(_) | Cell::Json(_) => false,
         }
     }
 
@@ -50,7 +56,7 @@ impl Cell {
     pub fn as_text(&self) -> Cow<'_, str> {
         match self {
             Cell::Empty => Cow::Borrowed(""),
-            Cell::Text(text) => Cow::Borrowed(text),
+            Cell::Text(text) | Cell::Json(text) => Cow::Borrowed(text),
             Cell::Number(number) | Cell::DateTime(number) => Cow::Owned(format_number(*number)),
             Cell::Bool(true) => Cow::Borrowed("TRUE"),
             Cell::Bool(false) => Cow::Borrowed("FALSE"),
@@ -146,48 +152,6 @@ impl Grid {
     }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum SourceError {
-    #[error("cannot read {}: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error(
-        "{}: cannot tell the file type; save the manifest as .csv (UTF-8 or GB18030), .xlsx, \
-         .xls, .ods or .jsonl",
-        path.display()
-    )]
-    UnknownFormat { path: PathBuf },
-    #[error("{file}, line {line}: {message}")]
-    Encoding {
-        file: String,
-        line: usize,
-        message: String,
-    },
-    #[error("{file}, line {line}: {message}")]
-    Csv {
-        file: String,
-        line: usize,
-        message: String,
-    },
-    #[error("{file}: {message}")]
-    Spreadsheet { file: String, message: String },
-    #[error(
-        "{file}, line {line}: {message}; each line must be one JSON object such as {{\"name\": \"张三\"}}"
-    )]
-    Json {
-        file: String,
-        line: usize,
-        message: String,
-    },
-    #[error(
-        "{file}: the file has no data (every row is empty); check that the right file was chosen"
-    )]
-    Empty { file: String },
-}
-
 /// Read a manifest file. The format comes from the extension (`.csv .txt .tsv`, `.xlsx .xlsm
 /// .xlsb .xls .ods`, `.jsonl .ndjson .json`), or from the content when the extension is unknown.
 /// A workbook gives one [`Grid`] per non-empty sheet; hidden sheets (typically lookup lists
@@ -220,13 +184,7 @@ pub fn read_path(path: &Path) -> Result<Vec<Grid>, SourceError> {
         Some(Format::JsonLines) => read_jsonl_bytes(&file, &bytes).map(|grid| vec![grid]),
         Some(Format::Spreadsheet) => {
             if looks_like_html(&bytes) {
-                return Err(SourceError::Spreadsheet {
-                    file,
-                    message:
-                        "this is a web page or XML export saved with a spreadsheet extension, \
-                              not a workbook; open it in Excel or WPS and save it as .xlsx or CSV"
-                            .to_owned(),
-                });
+                return Err(SourceError::NotAWorkbook { file });
             }
             if looks_like_text(&bytes) {
                 read_csv_bytes(&file, &bytes).map(|grid| vec![grid])

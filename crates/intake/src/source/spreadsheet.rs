@@ -5,6 +5,7 @@ use std::io::Cursor;
 use calamine::{Data, ExcelDateTime, ExcelDateTimeType, Reader, SheetType, SheetVisible, Sheets};
 
 use super::{Cell, Format, Grid, SourceError, finish_row};
+use closedloop_domain::excerpt::excerpt;
 
 /// Read a workbook held in memory: one [`Grid`] per non-empty sheet (see
 /// [`read_path`](super::read_path)).
@@ -13,12 +14,8 @@ pub fn read_spreadsheet_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Grid>, Sou
         file: file.to_owned(),
         message,
     };
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|err| {
-        spreadsheet_error(format!(
-            "cannot open the workbook ({err}); if it is password-protected remove the \
-             password, otherwise open it in Excel or WPS and save it again as .xlsx"
-        ))
-    })?;
+    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|err| spreadsheet_error(err.to_string()))?;
     let kind = match &workbook {
         Sheets::Xls(_) => "xls",
         Sheets::Xlsx(_) => "xlsx",
@@ -32,9 +29,9 @@ pub fn read_spreadsheet_bytes(file: &str, bytes: &[u8]) -> Result<Vec<Grid>, Sou
         if sheet.typ != SheetType::WorkSheet {
             continue;
         }
-        let range = workbook.worksheet_range(&sheet.name).map_err(|err| {
-            spreadsheet_error(format!("cannot read sheet \"{}\": {err}", sheet.name))
-        })?;
+        let range = workbook
+            .worksheet_range(&sheet.name)
+            .map_err(|err| spreadsheet_error(format!("sheet {}: {err}", excerpt(&sheet.name))))?;
         let grid = grid_from_range(sheet.name, &range, kind);
         if grid.rows.is_empty() {
             continue;

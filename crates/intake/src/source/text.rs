@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
 
-use super::{Cell, Format, Grid, Row, SourceError, finish_row};
+use super::{Cell, EncodingProblem, Format, Grid, JsonProblem, Row, SourceError, finish_row};
+use crate::export::unquote_safe;
 
 pub(super) struct Decoded<'a> {
     pub(super) text: Cow<'a, str>,
@@ -15,12 +16,11 @@ pub(super) struct Decoded<'a> {
 /// UTF-8 (with or without BOM), UTF-16 with BOM, otherwise GB18030, which is what Excel and WPS
 /// write for "CSV" on Chinese Windows.
 pub(super) fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Decoded<'a>, SourceError> {
-    let encoding_error = |line: usize, message: &str| SourceError::Encoding {
+    let encoding_error = |line: usize, problem: EncodingProblem| SourceError::Encoding {
         file: file.to_owned(),
         line,
-        message: message.to_owned(),
+        problem,
     };
-    const RESAVE: &str = "re-save the file as \"CSV UTF-8\"";
 
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return match std::str::from_utf8(rest) {
@@ -30,7 +30,7 @@ pub(super) fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Decoded<'a>, Sou
             }),
             Err(err) => Err(encoding_error(
                 line_at(rest, err.valid_up_to()),
-                &format!("the file is marked as UTF-8 but this line is not valid UTF-8; {RESAVE}"),
+                EncodingProblem::MarkedUtf8,
             )),
         };
     }
@@ -42,10 +42,7 @@ pub(super) fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Decoded<'a>, Sou
             let (text, had_errors) = encoding.decode_without_bom_handling(rest);
             if had_errors {
                 let line = first_replacement_line(&text);
-                return Err(encoding_error(
-                    line,
-                    &format!("the file is marked as {name} but this line is not; {RESAVE}"),
-                ));
+                return Err(encoding_error(line, EncodingProblem::MarkedUtf16(name)));
             }
             return Ok(Decoded {
                 text: Cow::Owned(text.into_owned()),
@@ -70,20 +67,47 @@ pub(super) fn decode<'a>(file: &str, bytes: &'a [u8]) -> Result<Decoded<'a>, Sou
     if valid_non_ascii >= 8 * invalid {
         return Err(encoding_error(
             line_at(bytes, first_error),
-            &format!("the file is UTF-8 but this line holds bytes that are not; {RESAVE}"),
+            EncodingProblem::DamagedUtf8,
+        ));
+    }
+    // The WHATWG decoder encoding_rs implements reads a lone 0x80 as "€" (a Windows code page
+    // 936 extension); GB18030 itself has no such byte, so a file holding one is neither.
+    if let Some(offset) = lone_0x80(bytes) {
+        return Err(encoding_error(
+            line_at(bytes, offset),
+            EncodingProblem::Neither,
         ));
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
         return Err(encoding_error(
             first_replacement_line(&text),
-            &format!("the file is neither UTF-8 nor GB18030 (GBK); {RESAVE}"),
+            EncodingProblem::Neither,
         ));
     }
     Ok(Decoded {
         text: Cow::Owned(text.into_owned()),
         encoding: "GB18030",
     })
+}
+
+/// The offset of a 0x80 byte where a GB18030 character would start, if any: GB18030 is one
+/// byte below 0x80, two bytes from a lead byte 0x81–0xFE, or four when the second byte is a
+/// digit; anything else is left for the decoder to judge.
+fn lone_0x80(bytes: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            0x80 => return Some(i),
+            0x81..=0xFE => match bytes.get(i + 1) {
+                Some(0x30..=0x39) => i += 4,
+                Some(_) => i += 2,
+                None => return None,
+            },
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Count valid non-ASCII characters and invalid sequences when reading `bytes` as UTF-8.
@@ -139,7 +163,7 @@ pub fn read_csv_bytes(name: &str, bytes: &[u8]) -> Result<Grid, SourceError> {
         SourceError::Encoding {
             file: name.to_owned(),
             line: 1,
-            message: "the text could not be decoded; re-save the file as \"CSV UTF-8\"".to_owned(),
+            problem: EncodingProblem::Neither,
         }
     })
 }
@@ -175,7 +199,7 @@ fn parse_csv(
                 return Err(SourceError::Csv {
                     file: name.to_owned(),
                     line: line_at(bytes, start_byte),
-                    message: format!("{err}; check the quoting of this record"),
+                    message: err.to_string(),
                 });
             }
         }
@@ -192,7 +216,9 @@ fn parse_csv(
                 if field.is_empty() {
                     Cell::Empty
                 } else {
-                    Cell::Text(field.to_owned())
+                    // A rejected-rows file comes back with its formula guards: read the value
+                    // the desk typed.
+                    Cell::Text(unquote_safe(field).to_owned())
                 }
             })
             .collect();
@@ -280,9 +306,9 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
 
 /// Read a JSON lines file held in memory: one JSON object per line, blank lines skipped. The
 /// header is the union of the keys in order of first appearance; strings become
-/// [`Cell::Text`], numbers [`Cell::Number`] (integers too large for an f64 stay text so that
-/// no digit is lost), booleans [`Cell::Bool`], null [`Cell::Empty`], and nested arrays and
-/// objects their JSON text.
+/// [`Cell::Text`], numbers [`Cell::Number`] (integers too large for an f64 are [`Cell::Json`]
+/// so that no digit is lost), booleans [`Cell::Bool`], null [`Cell::Empty`], and nested arrays
+/// and objects [`Cell::Json`]. A key twice in one object is an error.
 pub fn read_jsonl_bytes(name: &str, bytes: &[u8]) -> Result<Grid, SourceError> {
     let decoded = decode(name, bytes)?;
     parse_jsonl(name, &decoded)
@@ -301,8 +327,15 @@ fn parse_jsonl(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
         let object: JsonObject = serde_json::from_str(line).map_err(|err| SourceError::Json {
             file: name.to_owned(),
             line: line_number,
-            message: json_message(&err),
+            problem: json_problem(&err),
         })?;
+        if let Some(key) = duplicate_key(&object) {
+            return Err(SourceError::DuplicateKey {
+                file: name.to_owned(),
+                line: line_number,
+                key: key.to_owned(),
+            });
+        }
         let mut cells = vec![Cell::Empty; header.len()];
         for (key, value) in object.0 {
             let column = match column_of.get(&key) {
@@ -342,18 +375,40 @@ fn parse_jsonl(name: &str, decoded: &Decoded<'_>) -> Result<Grid, SourceError> {
     })
 }
 
-fn json_message(err: &serde_json::Error) -> String {
+fn json_problem(err: &serde_json::Error) -> JsonProblem {
+    if err.is_data() {
+        // The only data error: a line that is a string, a number or an array. serde_json's
+        // words would quote it whole.
+        return JsonProblem::NotAnObject;
+    }
     let message = err.to_string();
     // serde_json appends its own "at line 1 column N", which is about the line as a document.
-    let message = match message.rfind(" at line ") {
+    let detail = match message.rfind(" at line ") {
         Some(end) => &message[..end],
         None => &message,
     };
-    if err.is_data() {
-        message.to_owned()
-    } else {
-        format!("not valid JSON ({message} at column {})", err.column())
+    JsonProblem::Syntax {
+        detail: detail.to_owned(),
+        column: err.column(),
     }
+}
+
+/// The first key that appears twice in one object (serde_json would keep the last silently).
+fn duplicate_key(object: &JsonObject) -> Option<&str> {
+    let entries = &object.0;
+    if entries.len() < 16 {
+        return entries.iter().enumerate().find_map(|(i, (key, _))| {
+            entries[..i]
+                .iter()
+                .any(|(k, _)| k == key)
+                .then_some(key.as_str())
+        });
+    }
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    entries
+        .iter()
+        .find(|(key, _)| !seen.insert(key.as_str()))
+        .map(|(key, _)| key.as_str())
 }
 
 fn cell_from_json(value: serde_json::Value) -> Cell {
@@ -370,12 +425,12 @@ fn cell_from_json(value: serde_json::Value) -> Cell {
                     .unwrap_or(true);
             match number.as_f64() {
                 Some(float) if exact => Cell::Number(float),
-                _ => Cell::Text(number.to_string()),
+                _ => Cell::Json(number.to_string()),
             }
         }
         Value::String(text) if text.is_empty() => Cell::Empty,
         Value::String(text) => Cell::Text(text),
-        nested @ (Value::Array(_) | Value::Object(_)) => Cell::Text(nested.to_string()),
+        nested @ (Value::Array(_) | Value::Object(_)) => Cell::Json(nested.to_string()),
     }
 }
 
