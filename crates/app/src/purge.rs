@@ -1,7 +1,7 @@
 //! Erasing the personal data of travelers at the end of retention, recorded in the ledger.
 
 use crate::context::App;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Duration, Utc};
 use closedloop_ledger::UtcMillis;
 use closedloop_store::ledger;
@@ -21,10 +21,21 @@ pub struct Purged {
 
 /// Erases travelers who arrived more than `older_than_days` before `now`.
 pub fn purge(app: &App, older_than_days: u32, now: DateTime<Utc>) -> AppResult<Purged> {
+    // A web request or a script can ask for any u32; a cut-off before the calendar's start
+    // is a refusal, not an overflow.
+    let cutoff = Duration::try_days(i64::from(older_than_days))
+        .and_then(|d| now.checked_sub_signed(d))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "purge_days_out_of_range",
+                format!("older_than_days: {older_than_days} days reaches before any date"),
+                format!("older_than_days：{older_than_days} 天超出可表示的日期范围"),
+            )
+            .with_field("older_than_days")
+        })?;
     let keys = app.keys()?;
     let store = app.store()?;
     let mut appender = ledger::load_appender(&mut *store.conn()?)?;
-    let cutoff = now - Duration::days(i64::from(older_than_days));
     let out = store.purge_travelers(
         cutoff.naive_utc(),
         &mut appender,

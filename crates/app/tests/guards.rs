@@ -456,3 +456,14 @@ fn severity_reads_the_same_in_the_incident_list_the_ledger_and_the_bundle() {
     }
     assert!(incident.body.describe(Lang::ZhCn).contains("较大"));
 }
+
+#[test]
+fn a_purge_reaching_before_any_date_is_refused_not_a_panic() {
+    let d = desk();
+    setup(&d);
+    let before = ledger_entries(&d);
+    let e = purge::purge(&d.app, u32::MAX, at("12:00")).unwrap_err();
+    assert_eq!(e.code(), "purge_days_out_of_range");
+    assert_eq!(e.field(), Some("older_than_days"));
+    assert_eq!(ledger_entries(&d), before, "nothing was purged");
+}
