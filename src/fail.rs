@@ -34,6 +34,22 @@ pub fn advice(code: &str, lang: Lang) -> Option<&'static str> {
             "run `closedloop ledger verify`: it names what was edited",
             "请运行 `closedloop ledger verify`：它会指出被改动的记录",
         ),
+        "migrations_pending" => lang.pick(
+            "run `closedloop db migrate` (as a user who may write the database), then retry",
+            "请（以可写入数据库的用户）运行 `closedloop db migrate` 后重试",
+        ),
+        "database_missing" => lang.pick(
+            "import a manifest, or run `closedloop db migrate`, to create it; or check --database-url",
+            "请先导入名单或运行 `closedloop db migrate` 以创建数据库；或检查 --database-url",
+        ),
+        "database_read_only" => lang.pick(
+            "commands that only read (stats, travelers list, loops, record, trace, ledger verify…) work on it; to write, give write permission on the file and its directory",
+            "只读的命令（stats、travelers list、loops、record、trace、ledger verify 等）仍可使用；如需写入，请授予该文件及其目录的写权限",
+        ),
+        "foreign_database" => lang.pick(
+            "point --database-url (or DATABASE_URL) at closedloop's database, or at a new file",
+            "请将 --database-url（或 DATABASE_URL）指向 closedloop 的数据库或一个新文件",
+        ),
         "unknown_port" => lang.pick(
             "ports are configured in config/ports.toml",
             "口岸在 config/ports.toml 中配置",

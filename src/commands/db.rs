@@ -44,6 +44,13 @@ pub fn run(ctx: &Ctx, cmd: DbCommand) -> Result<ExitCode> {
                 ctx.t("applied migrations", "已应用的迁移"),
                 s.migrations.join(", ")
             );
+            if !s.pending.is_empty() {
+                println!(
+                    "{}: {}",
+                    ctx.t("pending migrations", "待应用的迁移"),
+                    s.pending.join(", ")
+                );
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

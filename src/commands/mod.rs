@@ -154,11 +154,38 @@ pub fn lang(flag: Option<Lang>) -> Lang {
     })
 }
 
+impl Command {
+    /// Whether the command only reads the database: it then opens it read-only, never
+    /// migrating or writing it ([`App::read_only`]), so it works on a file nobody may write.
+    fn reads_only(&self) -> bool {
+        match self {
+            Command::Stats(_)
+            | Command::Travelers(_)
+            | Command::Trace(_)
+            | Command::Loops(_)
+            | Command::Record(_) => true,
+            Command::Db(c) => matches!(c, db::DbCommand::Status),
+            Command::Ledger(c) => matches!(
+                c,
+                ledger::LedgerCommand::Verify(_)
+                    | ledger::LedgerCommand::Proof(_)
+                    | ledger::LedgerCommand::Check(_)
+                    | ledger::LedgerCommand::Checkpoint(_)
+            ),
+            Command::Incident(c) => matches!(c, incident::IncidentCommand::List(_)),
+            _ => false,
+        }
+    }
+}
+
 pub fn run(cli: Cli, lang: Lang) -> Result<ExitCode> {
-    let ctx = Ctx {
-        app: App::load(cli.global.config.as_deref(), cli.global.database_url)?,
-        lang,
+    let app = App::load(cli.global.config.as_deref(), cli.global.database_url)?;
+    let app = if cli.command.reads_only() {
+        app.read_only()
+    } else {
+        app
     };
+    let ctx = Ctx { app, lang };
     let out = dispatch(&ctx, cli.command);
     ctx.show_notices();
     out

@@ -1,13 +1,14 @@
 //! [`App`]: what every use case needs — the configuration, the database it was pointed at
-//! (opened once, migrated, ports synced), and the ledger's keys (read once, created on first
-//! use). What happened on the way that the operator should hear of once (a key file created)
-//! is kept as a [`Notice`] for the adapter to show.
+//! (opened once: to write, migrated and its ports synced; or only to read, see
+//! [`App::read_only`]), and the ledger's keys (read once, created on first use). What happened
+//! on the way that the operator should hear of once (a key file created) is kept as a
+//! [`Notice`] for the adapter to show.
 
 use crate::config::Config;
 use crate::error::AppResult;
 use crate::keys::{self, LedgerKeys};
 use closedloop_store::desk::Desk;
-use closedloop_store::{DatabaseUrl, DbConnection, Store, StoreError};
+use closedloop_store::{Access, DatabaseUrl, DbConnection, Store, StoreError};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
@@ -21,6 +22,7 @@ pub enum Notice {
 pub struct App {
     pub config: Config,
     database_url: Option<String>,
+    access: Access,
     store: OnceLock<Store>,
     keys: OnceLock<LedgerKeys>,
     notices: Mutex<Vec<Notice>>,
@@ -37,6 +39,7 @@ impl App {
         App {
             config,
             database_url,
+            access: Access::ReadWrite,
             store: OnceLock::new(),
             keys: OnceLock::new(),
             notices: Mutex::new(Vec::new()),
@@ -44,16 +47,35 @@ impl App {
     }
 
     /// Over a store already open (a benchmark's or a demo's fresh database): its ports are
-    /// synced here.
+    /// synced here if it was opened to write.
     pub fn with_store(config: Config, store: Store) -> AppResult<App> {
-        store.sync_ports(&config.ports.ports)?;
+        if store.access() == Access::ReadWrite {
+            store.sync_ports(&config.ports.ports)?;
+        }
         let url = match store.url() {
             DatabaseUrl::Postgres(u) => u.clone(),
             DatabaseUrl::Sqlite(p) => p.display().to_string(),
         };
-        let app = App::new(config, Some(url));
+        let mut app = App::new(config, Some(url));
+        app.access = store.access();
         let _ = app.store.set(store);
         Ok(app)
+    }
+
+    /// For use cases that only read (listings, reports, audits): the database is then opened
+    /// read-only — a SQLite file `mode=ro`, PostgreSQL in read-only transactions — never
+    /// migrated and its ports never synced, so these work on a file nobody may write and
+    /// leave it byte for byte as it was. A pending migration is an error
+    /// (`migrations_pending`), and so is a SQLite file that does not exist yet
+    /// (`database_missing`).
+    pub fn read_only(mut self) -> App {
+        self.access = Access::ReadOnly;
+        self
+    }
+
+    /// Whether the database is (to be) opened to write or only to read.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     /// The database the caller named (flag or environment), if any.
@@ -65,15 +87,22 @@ impl App {
         self.config.database_url(self.database_url.as_deref())
     }
 
-    /// The database, opened on first use: pending migrations applied, configured ports synced.
+    /// The database, opened on first use: to write, pending migrations applied and configured
+    /// ports synced; only to read ([`App::read_only`]), as it is.
     pub fn store(&self) -> AppResult<&Store> {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
         let url = self.database_url()?;
-        tracing::info!(database = %url, "opening");
-        let store = Store::open(&url)?;
-        store.sync_ports(&self.config.ports.ports)?;
+        tracing::info!(database = %url, access = ?self.access, "opening");
+        let store = match self.access {
+            Access::ReadWrite => {
+                let store = Store::open(&url)?;
+                store.sync_ports(&self.config.ports.ports)?;
+                store
+            }
+            Access::ReadOnly => Store::open_read(&url)?,
+        };
         Ok(self.store.get_or_init(|| store))
     }
 

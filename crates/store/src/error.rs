@@ -12,6 +12,10 @@
 //! | `database_pool` | [`StoreError::Pool`] |
 //! | `database_error` | [`StoreError::Query`] |
 //! | `migration_failed` | [`StoreError::Migration`] |
+//! | `migrations_pending` | [`StoreError::MigrationsPending`] |
+//! | `database_missing` | [`StoreError::DatabaseMissing`] |
+//! | `database_read_only` | [`StoreError::ReadOnly`] |
+//! | `foreign_database` | [`StoreError::Foreign`] |
 //! | `unknown_port` | [`StoreError::UnknownPort`] |
 //! | `import_conflicts` | [`StoreError::Conflicts`] |
 //! | `ledger_entry_refused` | [`StoreError::LedgerEntry`] |
@@ -25,6 +29,45 @@
 
 use crate::intake::Conflict;
 use closedloop_domain::Lang;
+
+/// Why a database is not closedloop's (see [`StoreError::Foreign`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Foreign {
+    /// The file is not a SQLite database at all.
+    NotSqlite,
+    /// It holds tables (the first few named) but no closedloop migration.
+    NoMigrations { tables: Vec<String> },
+    /// Its migrations table lists versions this closedloop does not know: another program's
+    /// migrations, or a newer closedloop's.
+    UnknownMigrations { versions: Vec<String> },
+}
+
+impl Foreign {
+    fn text(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Foreign::NotSqlite, Lang::En) => "the file is not a SQLite database".into(),
+            (Foreign::NotSqlite, Lang::ZhCn) => "该文件不是 SQLite 数据库".into(),
+            (Foreign::NoMigrations { tables }, Lang::En) => format!(
+                "it holds tables ({}) but no closedloop migrations",
+                tables.join(", ")
+            ),
+            (Foreign::NoMigrations { tables }, Lang::ZhCn) => {
+                format!(
+                    "其中有数据表（{}），但没有 closedloop 的迁移记录",
+                    tables.join("、")
+                )
+            }
+            (Foreign::UnknownMigrations { versions }, Lang::En) => format!(
+                "it records migrations this version of closedloop does not know ({}): another program's, or a newer closedloop's",
+                versions.join(", ")
+            ),
+            (Foreign::UnknownMigrations { versions }, Lang::ZhCn) => format!(
+                "其中记录了本版本 closedloop 不认识的迁移（{}）：属于其他程序或更新版本的 closedloop",
+                versions.join("、")
+            ),
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -43,6 +86,23 @@ pub enum StoreError {
     Query(#[from] diesel::result::Error),
     #[error("migrations failed: {0}")]
     Migration(String),
+    /// Opened only to read, the database lacks migrations of this version: reading never
+    /// applies them.
+    #[error(
+        "the database lacks {} migration(s) of this version ({}); a command that only reads does not apply them",
+        .pending.len(), .pending.join(", ")
+    )]
+    MigrationsPending { pending: Vec<String> },
+    /// Opened only to read, there is no SQLite file yet.
+    #[error("there is no database at {path} yet: nothing has been stored")]
+    DatabaseMissing { path: String },
+    /// Opened to write, the SQLite file or its directory (where SQLite keeps the `-wal` and
+    /// `-shm` files) has no write permission. Nothing was written.
+    #[error("{path} is read-only: this needs to write to the database; nothing was changed")]
+    ReadOnly { path: String },
+    /// The database belongs to another program: refused, never altered.
+    #[error("{url} is not a closedloop database: {}; it was left untouched", .why.text(Lang::En))]
+    Foreign { url: String, why: Foreign },
     #[error("port {0:?} is not in the database: add it to config/ports.toml")]
     UnknownPort(String),
     #[error("{} row(s) conflict with travelers already stored; nothing was imported", .0.len())]
@@ -89,6 +149,10 @@ impl StoreError {
             StoreError::Pool(_) => "database_pool",
             StoreError::Query(_) => "database_error",
             StoreError::Migration(_) => "migration_failed",
+            StoreError::MigrationsPending { .. } => "migrations_pending",
+            StoreError::DatabaseMissing { .. } => "database_missing",
+            StoreError::ReadOnly { .. } => "database_read_only",
+            StoreError::Foreign { .. } => "foreign_database",
             StoreError::UnknownPort(_) => "unknown_port",
             StoreError::Conflicts(_) => "import_conflicts",
             StoreError::LedgerEntry(_) => "ledger_entry_refused",
@@ -105,6 +169,10 @@ impl StoreError {
     /// The text in the desk's language. Details that come from a library below (the database,
     /// the connection pool, the ledger's encoder) stay as that library words them.
     pub fn message(&self, lang: Lang) -> String {
+        // A desk refusal's Display is both languages; the desk wants its own.
+        if let StoreError::Desk(d) = self {
+            return d.message(lang);
+        }
         if lang == Lang::En {
             return self.to_string();
         }
@@ -115,6 +183,21 @@ impl StoreError {
             StoreError::Pool(e) => format!("数据库连接池错误：{e}"),
             StoreError::Query(e) => format!("数据库错误：{e}"),
             StoreError::Migration(e) => format!("数据库迁移失败：{e}"),
+            StoreError::MigrationsPending { pending } => format!(
+                "数据库缺少本版本的 {} 个迁移（{}）；只读的命令不会应用迁移",
+                pending.len(),
+                pending.join("、")
+            ),
+            StoreError::DatabaseMissing { path } => {
+                format!("{path} 处尚无数据库：尚未存储任何数据")
+            }
+            StoreError::ReadOnly { path } => {
+                format!("{path} 为只读：此操作需要写入数据库；未做任何改动")
+            }
+            StoreError::Foreign { url, why } => format!(
+                "{url} 不是 closedloop 的数据库：{}；未做任何改动",
+                why.text(Lang::ZhCn)
+            ),
             StoreError::UnknownPort(p) => {
                 format!("数据库中没有口岸 {p:?}：请在 config/ports.toml 中添加")
             }
@@ -158,6 +241,7 @@ mod tests {
             "{}",
             d.message(Lang::En)
         );
+        assert!(!d.message(Lang::En).contains("车次"), "English only");
         assert!(d.message(Lang::ZhCn).contains("车次"));
     }
 }

@@ -3,8 +3,9 @@
 //!
 //! - [`url`]: which backend a `--database-url` names, refusing anything ambiguous;
 //! - [`connection`]: the multi-backend connection, its pool and per-connection durability
-//!   settings;
-//! - [`migrate`]: per-backend migrations embedded in the binary;
+//!   settings; opened to write (writers wait their turn) or only to read;
+//! - [`migrate`]: per-backend migrations embedded in the binary, applied one process at a
+//!   time; a database that belongs to another program refused;
 //! - [`schema`] / [`models`]: the tables, identical on both backends;
 //! - [`intake`]: the all-or-nothing, idempotent import of validated manifest rows;
 //! - [`query`]: counts and traveler listings;
@@ -33,6 +34,7 @@ pub mod schema;
 pub mod testing;
 pub mod url;
 
-pub use connection::{Backend, DbConnection, Store, in_transaction, write_transaction};
+pub use connection::{Access, Backend, DbConnection, Store, in_transaction, write_transaction};
+pub use migrate::MigrationState;
 pub use error::StoreError;
 pub use url::DatabaseUrl;

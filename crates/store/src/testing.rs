@@ -88,6 +88,18 @@ impl TestDatabase {
     }
 }
 
+/// Runs `sql` on the SQLite file at `path` (created if missing) with SQLite's defaults — a
+/// rollback journal, no settings of the store's — as another program would write it.
+pub fn foreign_sqlite_file(path: &std::path::Path, sql: &str) -> Result<(), StoreError> {
+    let s = path.to_str().expect("a UTF-8 path");
+    let mut conn = diesel::SqliteConnection::establish(s).map_err(|e| StoreError::Connect {
+        url: s.to_string(),
+        reason: e.to_string(),
+    })?;
+    conn.batch_execute(sql)?;
+    Ok(())
+}
+
 fn replace_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),

@@ -43,6 +43,34 @@ impl DatabaseUrl {
         Ok(DatabaseUrl::Sqlite(PathBuf::from(path)))
     }
 
+    /// The SQLite file as a read-only URI for `sqlite3_open_v2` (diesel opens with
+    /// `SQLITE_OPEN_URI`): `mode=ro`; with `immutable`, `immutable=1` too, telling SQLite that
+    /// nobody writes the file, so it needs neither locks nor a `-shm` file (for a read-only
+    /// directory). `%`, `?` and `#` in the path are escaped; an absolute path gets an empty
+    /// authority (`file:///…`). `None` if the path is not UTF-8.
+    pub fn sqlite_read_only_uri(path: &std::path::Path, immutable: bool) -> Option<String> {
+        let raw = path.to_str()?;
+        let mut uri = String::from(if raw.starts_with('/') {
+            "file://"
+        } else {
+            "file:"
+        });
+        for c in raw.chars() {
+            match c {
+                '%' => uri.push_str("%25"),
+                '?' => uri.push_str("%3f"),
+                '#' => uri.push_str("%23"),
+                c => uri.push(c),
+            }
+        }
+        uri.push_str(if immutable {
+            "?mode=ro&immutable=1"
+        } else {
+            "?mode=ro"
+        });
+        Some(uri)
+    }
+
     /// The URL with any password hidden, for logs and messages.
     pub fn redacted(&self) -> String {
         match self {
@@ -85,6 +113,19 @@ mod tests {
         );
         assert!(DatabaseUrl::parse("postgre://a@b/c").is_err());
         assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn sqlite_uris_escape_the_path() {
+        use std::path::Path;
+        assert_eq!(
+            DatabaseUrl::sqlite_read_only_uri(Path::new("/tmp/a?b#c%d.db"), false).unwrap(),
+            "file:///tmp/a%3fb%23c%25d.db?mode=ro"
+        );
+        assert_eq!(
+            DatabaseUrl::sqlite_read_only_uri(Path::new("data/x.db"), true).unwrap(),
+            "file:data/x.db?mode=ro&immutable=1"
+        );
     }
 
     #[test]
