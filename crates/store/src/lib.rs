@@ -35,6 +35,6 @@ pub mod testing;
 pub mod url;
 
 pub use connection::{Access, Backend, DbConnection, Store, in_transaction, write_transaction};
-pub use migrate::MigrationState;
 pub use error::StoreError;
+pub use migrate::MigrationState;
 pub use url::DatabaseUrl;
