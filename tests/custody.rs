@@ -200,11 +200,12 @@ fn purge_erases_personal_data_from_the_files_and_the_ledger_still_verifies() {
     assert_eq!(incidents[0]["description"], erased, "{incidents}");
     assert_eq!(incidents[0]["resolution"], erased, "{incidents}");
 
-    // The ledger is whole: two hand-overs, the incident and its resolution, the check-list and
-    // the purge entry, all verifying.
+    // The ledger is whole: the trip's departure (two gate decisions and its state change), two
+    // hand-overs, the incident and its resolution, the check-list and the purge entry, all
+    // verifying, and every custody row with them.
     let r = c.ok(&["ledger", "verify"]);
     assert!(
-        r.stdout.contains("ledger verified: 6 entries"),
+        r.stdout.contains("ledger verified: 9 entries"),
         "{}",
         r.stdout
     );

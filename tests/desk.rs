@@ -167,9 +167,10 @@ fn departure_is_refused_naming_every_missing_item_until_each_is_done() {
             .contains("is departed and cannot depart")
     );
 
-    // Every check-list and every gate decision is in the ledger, which verifies: 8 check-lists,
-    // 9 refused attempts and the passed one at 2 gate decisions each (approval and departure).
-    assert_eq!(s.entries(), 8 + 10 * 2);
+    // Every check-list, every gate decision and the state changes are in the ledger, which
+    // verifies: the previous trip recorded after the fact, 8 check-lists, 9 refused attempts
+    // and the passed one at 2 gate decisions each (approval and departure), and the departure.
+    assert_eq!(s.entries(), 1 + 8 + 10 * 2 + 1);
 }
 
 #[test]

@@ -19,10 +19,11 @@ fn manifest() -> String {
     s
 }
 
-/// 12 hand-overs of two travelers each through the desk path, one ledger entry and signed
-/// head each: port desk → the first crew at the start of one trip (entries 0–3), that crew →
-/// the relief crew of a second vehicle on the road (4–7), the relief crew → hotel desk at the
-/// end (8–11).
+/// Two trips departed (two gate decisions and the state change each, one signed head a trip:
+/// entries 0–5), then 12 hand-overs of two travelers each through the desk path, one ledger
+/// entry and signed head each: port desk → the first crew at the start of one trip (entries
+/// 6–9), that crew → the relief crew of a second vehicle on the road (10–13), the relief crew
+/// → hotel desk at the end (14–17).
 fn honest_log() -> (Custody, HashMap<String, i64>) {
     let c = Custody::new();
     let ids = c.import(&manifest());
@@ -66,7 +67,7 @@ fn honest_log() -> (Custody, HashMap<String, i64>) {
     let r = c.ok(&["ledger", "verify"]);
     assert!(
         r.stdout
-            .contains("ledger verified: 12 entries, 12 signed heads checked"),
+            .contains("ledger verified: 18 entries, 14 signed heads checked"),
         "{}",
         r.stdout
     );
@@ -94,30 +95,30 @@ fn fails_naming(c: &Custody, entry: u64, says: &str) {
 fn one_changed_byte_in_an_entry_is_named() {
     let (c, _) = honest_log();
     c.sql(
-        "UPDATE ledger_entries SET canonical = REPLACE(canonical, '\"head_count\":2', '\"head_count\":3') WHERE seq = 5",
+        "UPDATE ledger_entries SET canonical = REPLACE(canonical, '\"head_count\":2', '\"head_count\":3') WHERE seq = 11",
     );
-    fails_naming(&c, 5, "entry 5 was altered");
+    fails_naming(&c, 11, "entry 11 was altered");
 }
 
 #[test]
 fn a_deleted_entry_is_named() {
     let (c, _) = honest_log();
-    c.sql("DELETE FROM ledger_entries WHERE seq = 6");
-    fails_naming(&c, 6, "entries 6 to 6 are missing");
+    c.sql("DELETE FROM ledger_entries WHERE seq = 12");
+    fails_naming(&c, 12, "entries 12 to 12 are missing");
 }
 
 #[test]
 fn two_swapped_entries_are_named() {
     let (c, _) = honest_log();
-    // Exchange the stored text and leaf hash of entries 3 and 4 (3 + 4 = 7).
+    // Exchange the stored text and leaf hash of entries 9 and 10 (9 + 10 = 19).
     c.sql(
-        "CREATE TEMP TABLE swap AS SELECT seq, canonical, leaf_hash FROM ledger_entries WHERE seq IN (3, 4);
+        "CREATE TEMP TABLE swap AS SELECT seq, canonical, leaf_hash FROM ledger_entries WHERE seq IN (9, 10);
          UPDATE ledger_entries
-            SET canonical = (SELECT s.canonical FROM swap s WHERE s.seq = 7 - ledger_entries.seq),
-                leaf_hash = (SELECT s.leaf_hash FROM swap s WHERE s.seq = 7 - ledger_entries.seq)
-          WHERE seq IN (3, 4);",
+            SET canonical = (SELECT s.canonical FROM swap s WHERE s.seq = 19 - ledger_entries.seq),
+                leaf_hash = (SELECT s.leaf_hash FROM swap s WHERE s.seq = 19 - ledger_entries.seq)
+          WHERE seq IN (9, 10);",
     );
-    fails_naming(&c, 3, "entries 3 and 4 were swapped");
+    fails_naming(&c, 9, "entries 9 and 10 were swapped");
 }
 
 #[test]
@@ -126,10 +127,10 @@ fn a_removed_traveler_index_row_is_found() {
     let (_, pepper) = c.keys();
     let r = closedloop_ledger::TravelerRef::from_key(&pepper, ids["L0000003"]);
     c.sql(&format!(
-        "DELETE FROM ledger_traveler_refs WHERE traveler_ref = '{}' AND seq = 5",
+        "DELETE FROM ledger_traveler_refs WHERE traveler_ref = '{}' AND seq = 11",
         r.to_hex()
     ));
-    fails_naming(&c, 5, "traveler index disagrees with entry 5");
+    fails_naming(&c, 11, "traveler index disagrees with entry 11");
 }
 
 #[test]
@@ -192,7 +193,7 @@ fn audit_bundles_verify_offline_and_fail_when_edited() {
             ),
             "is not in the signed log",
         ),
-        (text.replacen("\\n12\\n", "\\n11\\n", 1), "checkpoint"),
+        (text.replacen("\\n18\\n", "\\n17\\n", 1), "checkpoint"),
     ];
     for (i, (edited, reason)) in edits.iter().enumerate() {
         assert_ne!(edited, &text, "edit {i} changed nothing");
@@ -212,20 +213,20 @@ fn checkpoints_kept_elsewhere_are_checked_by_verify() {
     let cp = c.env.path("checkpoint.txt");
     c.ok(&["ledger", "checkpoint", "--out", cp.to_str().unwrap()]);
     let text = std::fs::read_to_string(&cp).unwrap();
-    assert!(text.starts_with("closedloop.test/ledger\n12\n"), "{text}");
+    assert!(text.starts_with("closedloop.test/ledger\n18\n"), "{text}");
     let r = c.ok(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
-    assert!(r.stdout.contains("13 signed heads checked"), "{}", r.stdout);
+    assert!(r.stdout.contains("15 signed heads checked"), "{}", r.stdout);
 
     // Rewriting the tail together with the stored heads is beyond the server's rows: the
     // checkpoint held elsewhere still names the truncation.
     c.sql(
-        "DELETE FROM ledger_entries WHERE seq >= 8; DELETE FROM ledger_heads WHERE tree_size > 8",
+        "DELETE FROM ledger_entries WHERE seq >= 14; DELETE FROM ledger_heads WHERE tree_size > 14",
     );
     let r = c.run(&["ledger", "verify", "--checkpoint", cp.to_str().unwrap()]);
     assert_eq!(r.code, 1, "{}", r.stdout);
     assert!(
         r.stdout
-            .contains("entries 8 to 11 were removed from the end"),
+            .contains("entries 14 to 17 were removed from the end"),
         "{}",
         r.stdout
     );

@@ -132,10 +132,10 @@ pub fn run(ctx: &Ctx, args: &BenchLedgerArgs) -> Result<ExitCode> {
     let append_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let verified = ledger::verify(&mut conn, &keys.signer.verifier(), &[])?;
+    let verified = ledger::verify(&mut conn, &keys.signer.verifier(), &keys.pepper, &[])?;
     let verify_s = t.elapsed().as_secs_f64();
     let summary = match verified {
-        Ok(s) => s,
+        Ok(s) => s.log,
         Err(p) => bail!("the benchmark's own ledger does not verify: {p}"),
     };
     let open = desk::loops(&mut conn, Utc::now(), Duration::zero(), true)?;

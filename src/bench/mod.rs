@@ -5,6 +5,7 @@
 //! run.
 
 mod ledger;
+mod ledger_verify;
 mod plan;
 mod roads;
 mod trace;
@@ -31,6 +32,9 @@ pub enum BenchCommand {
     /// Custody ledger: hand-overs started and confirmed through the desk path into a fresh
     /// SQLite, then verify.
     Ledger(ledger::BenchLedgerArgs),
+    /// Custody ledger: `ledger verify` — the log's audit and the cross-check of every custody
+    /// row — over a generated year in a fresh SQLite.
+    LedgerVerify(ledger_verify::BenchLedgerVerifyArgs),
     /// Contact tracing over a generated year: graph build time, mean and worst query time.
     Trace(trace::BenchTraceArgs),
     /// Route planning on the Solomon / Gehring–Homberger VRPTW sets: gaps to best-known
@@ -62,6 +66,7 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import(a) => a,
         BenchCommand::Roads(a) => return roads::run(ctx, &a),
         BenchCommand::Ledger(a) => return ledger::run(ctx, &a),
+        BenchCommand::LedgerVerify(a) => return ledger_verify::run(ctx, &a),
         BenchCommand::Trace(a) => return trace::run(ctx, &a),
         BenchCommand::Vrptw(a) => return vrptw::run(ctx, &a),
         BenchCommand::Plan(a) => return plan::run(ctx, &a),

@@ -8,6 +8,7 @@ use clap::{Args, Subcommand};
 use closedloop_app::ledger::{self, Verified};
 use closedloop_domain::ids::TravelerId;
 use closedloop_ledger::bundle::BundleSummary;
+use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -16,8 +17,10 @@ pub enum LedgerCommand {
     /// Create the key file (head-signing seed and traveler pepper, mode 0600) and print the
     /// public key to publish. An existing key file is never replaced.
     Init,
-    /// Recompute the whole log from the database: exit 0 with a summary, or 1 naming the first
-    /// entry that was altered, removed, inserted or reordered.
+    /// Recompute the whole log from the database and check every custody row against it
+    /// (hand-overs, loops, incidents, gate decisions, check-lists, trips' states): exit 0 with
+    /// a summary, or 1 naming the first entry that was altered, removed, inserted or reordered,
+    /// or the first row that was added, changed or removed without its entry.
     Verify(VerifyArgs),
     /// Write one traveler's whole custody chain with inclusion proofs against the latest
     /// signed head: an audit bundle anyone can check offline.
@@ -36,6 +39,10 @@ pub struct VerifyArgs {
     /// reproduce each one's root at its size.
     #[arg(long, value_name = "FILE")]
     pub checkpoint: Vec<PathBuf>,
+    /// Print the outcome as JSON (`verified`, and the counts, or the problem's `code`,
+    /// `table`, `row`, `first_entry` and `message`); the exit code is the same.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -104,13 +111,18 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
         .iter()
         .map(|p| ledger::read_checkpoint(p))
         .collect::<Result<Vec<_>, _>>()?;
-    match ledger::verify(ctx, &extra)? {
+    let verified = ledger::verify(ctx, &extra)?;
+    if args.json {
+        return verify_json(ctx, &verified);
+    }
+    match verified {
         Verified::Empty => {
             println!("{}", ctx.t("the ledger is empty", "账本为空"));
             Ok(ExitCode::SUCCESS)
         }
         Verified::Passed {
             summary: s,
+            custody,
             public_key,
             seconds,
         } => {
@@ -134,20 +146,33 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
                 }
             );
             println!(
+                "{}: {} {} ({})",
+                ctx.t(
+                    "custody tables checked against it",
+                    "托管数据表已与账本核对"
+                ),
+                custody.total(),
+                ctx.t("rows", "行"),
+                custody
+                    .rows
+                    .iter()
+                    .map(|(t, n)| format!("{t} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            println!(
                 "{}: {public_key} ({seconds:.3} s)",
                 ctx.t("public key", "公钥"),
             );
             Ok(ExitCode::SUCCESS)
         }
-        Verified::Failed {
-            problem,
-            first_entry,
-        } => {
+        Verified::Failed(f) => {
             println!(
-                "{}: {problem}",
-                ctx.t("ledger verification FAILED", "账本校验未通过")
+                "{}: {}",
+                ctx.t("ledger verification FAILED", "账本校验未通过"),
+                f.message(ctx.lang)
             );
-            if let Some(seq) = first_entry {
+            if let Some(seq) = f.first_entry {
                 println!(
                     "{}: {seq}",
                     ctx.t("first entry concerned", "首个出问题的记录")
@@ -156,6 +181,49 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+fn verify_json(ctx: &Ctx, verified: &Verified) -> Result<ExitCode> {
+    let (value, code) = match verified {
+        Verified::Empty => (json!({"verified": true, "entries": 0}), ExitCode::SUCCESS),
+        Verified::Passed {
+            summary: s,
+            custody,
+            public_key,
+            seconds,
+        } => (
+            json!({
+                "verified": true,
+                "entries": s.entries,
+                "heads_checked": s.heads_checked,
+                "root": s.root.to_hex(),
+                "signed_size": s.signed_size,
+                "unsigned_tail": s.unsigned_tail,
+                "custody_rows": custody
+                    .rows
+                    .iter()
+                    .map(|(t, n)| (t.name().to_string(), json!(n)))
+                    .collect::<serde_json::Map<_, _>>(),
+                "custody_rows_total": custody.total(),
+                "public_key": public_key,
+                "seconds": seconds,
+            }),
+            ExitCode::SUCCESS,
+        ),
+        Verified::Failed(f) => (
+            json!({
+                "verified": false,
+                "code": f.code(),
+                "table": f.table,
+                "row": f.row,
+                "first_entry": f.first_entry,
+                "message": f.message(ctx.lang),
+            }),
+            ExitCode::from(1),
+        ),
+    };
+    println!("{value}");
+    Ok(code)
 }
 
 fn proof(ctx: &Ctx, args: &ProofArgs) -> Result<ExitCode> {

@@ -1,11 +1,12 @@
 //! Support for the desk-flow tests: a scenario with three travelers, a vehicle whose previous
 //! trip ended without a disinfection, two crew members and a planned trip, all on 2021-07-01
 //! (UTC; local +08:00 as config/gates.toml counts days), built through the CLI except the
-//! previous trip, which is recorded through the store as trips before the desk commands were.
+//! previous trip, which is recorded after the fact through the store's desk (with its
+//! TripState entry), as trips before the desk commands were.
 
 use super::Run;
 use super::ledger::Custody;
-use closedloop_store::custody::{self, NewTrip};
+use closedloop_store::custody::NewTrip;
 use serde_json::{Value, json};
 
 pub struct Scenario {
@@ -67,16 +68,18 @@ impl Scenario {
                 .and_hms_opt(h, 0, 0)
                 .unwrap()
         };
-        custody::add_trip(
-            &mut store.conn().unwrap(),
-            &NewTrip {
-                vehicle_id: vehicle,
-                port_id: port,
-                started_at: day(30, 8),
-                ended_at: day(30, 10),
-                crew: vec![crew[0]],
-                travelers: vec![],
-            },
+        let previous = NewTrip {
+            vehicle_id: vehicle,
+            port_id: port,
+            started_at: day(30, 8),
+            ended_at: day(30, 10),
+            crew: vec![crew[0]],
+            travelers: vec![],
+        };
+        c.with_desk(
+            &store,
+            &closedloop_handover::GateBook::builtin(),
+            |conn, desk| desk.record_trip(conn, &previous),
         )
         .unwrap();
         drop(store);

@@ -76,10 +76,29 @@ impl Custody {
         self.env.db.execute(sql).unwrap();
     }
 
+    /// Runs `f` with a desk of this test's keys, the built-in check-lists and `gates`.
+    pub fn with_desk<T>(
+        &self,
+        store: &Store,
+        gates: &GateBook,
+        f: impl FnOnce(&mut closedloop_store::DbConnection, &mut Desk<'_>) -> T,
+    ) -> T {
+        let (signer, pepper) = self.keys();
+        let templates = TemplateBook::builtin();
+        let mut conn = store.conn().unwrap();
+        let keys = LedgerKeys {
+            signer: &signer,
+            pepper: &pepper,
+        };
+        let mut desk = Desk::open(&mut conn, keys, &templates, gates).unwrap();
+        f(&mut conn, &mut desk)
+    }
+
     /// A trip of `vehicle` with its crew and travelers (one stop whose place the plan does
-    /// not name), planned through the desk path and then marked departed, as a trip recorded
-    /// after the fact: its crew may hand travelers over from `start`. The departure gates are
-    /// the desk tests' subject (tests/desk.rs), not these tests'.
+    /// not name), planned through the desk path and departed at `start` through a desk whose
+    /// configuration has no gates (its two gate decisions pass, and its TripState entry is
+    /// written): its crew may hand travelers over from `start`. The departure gates are the
+    /// desk tests' subject (tests/desk.rs), not these tests'.
     pub fn trip(
         &self,
         store: &Store,
@@ -106,9 +125,10 @@ impl Custody {
         )
         .unwrap()
         .0;
-        self.sql(&format!(
-            "UPDATE trips SET state = 'departed' WHERE id = {id}"
-        ));
+        self.with_desk(store, &no_gates(), |conn, desk| {
+            desk.depart(conn, BatchId(id), start.and_utc())
+        })
+        .unwrap();
         id
     }
 
@@ -154,6 +174,11 @@ impl Custody {
             .unwrap_or_else(|e| panic!("confirm {h:?}: {e}"));
         }
     }
+}
+
+/// A configuration without gates: every transition passes.
+pub fn no_gates() -> GateBook {
+    GateBook::from_toml("version = \"none\"\nutc_offset = \"+08:00\"\n").unwrap()
 }
 
 /// A UTC time on 2021-03-05 plus `day` days.

@@ -59,10 +59,15 @@ impl Env {
 
     /// Runs `closedloop ARGS` with the configuration file `config`.
     pub fn run_with_config(&self, config: &Path, args: &[&str]) -> Run {
+        self.run_in("en", config, args)
+    }
+
+    /// Runs `closedloop ARGS` with the configuration file `config`, in `lang`.
+    pub fn run_in(&self, lang: &str, config: &Path, args: &[&str]) -> Run {
         let out: Output = Command::new(env!("CARGO_BIN_EXE_closedloop"))
             .args(["--database-url", &self.db.url_string(), "--config"])
             .arg(config)
-            .args(["--lang", "en"])
+            .args(["--lang", lang])
             .args(args)
             .env_remove("DATABASE_URL")
             .current_dir(self.dir.path())

@@ -4,12 +4,14 @@
 use crate::context::App;
 use crate::error::{AppError, AppResult, Fault};
 use crate::keys;
+use closedloop_domain::Lang;
 use closedloop_domain::ids::TravelerId;
+use closedloop_ledger::crosscheck::CrossChecked;
 use closedloop_ledger::{
     AuditSummary, Bundle, BundleError, BundleSummary, HeadVerifier, ProofTree, SignedTreeHead,
     TravelerRef, check, check_with_key,
 };
-use closedloop_store::ledger;
+use closedloop_store::ledger::{self, LedgerProblem};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -43,14 +45,54 @@ pub enum Verified {
     Empty,
     Passed {
         summary: AuditSummary,
+        /// The custody rows checked against the entries, per table.
+        custody: CrossChecked,
         public_key: String,
         seconds: f64,
     },
-    /// The first problem, and the first entry it concerns.
-    Failed {
-        problem: String,
-        first_entry: Option<u64>,
-    },
+    /// The first problem found.
+    Failed(VerifyFailure),
+}
+
+/// Why `ledger verify` failed: the problem's stable code and text in both languages
+/// (`closedloop_store::ledger::LedgerProblem`: `ledger_tampered`, `ledger_state_mismatch`,
+/// `ledger_state_unreadable`, `ledger_index_mismatch`, or `custody_row_added` / `_changed` /
+/// `_removed` for a custody row), the table and row at fault when it is a row's (the fault's
+/// field reads `table row`), and the first entry concerned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyFailure {
+    pub fault: Fault,
+    pub table: Option<&'static str>,
+    pub row: Option<String>,
+    pub first_entry: Option<u64>,
+}
+
+impl VerifyFailure {
+    fn of(p: &LedgerProblem) -> VerifyFailure {
+        let mut fault = Fault::new(p.code(), p.message(Lang::En), p.message(Lang::ZhCn));
+        let at = p.row();
+        if let Some((table, row)) = at {
+            fault = fault.at(if row.is_empty() {
+                table.to_string()
+            } else {
+                format!("{table} {row}")
+            });
+        }
+        VerifyFailure {
+            fault,
+            table: at.map(|(t, _)| t),
+            row: at.map(|(_, r)| r.to_string()).filter(|r| !r.is_empty()),
+            first_entry: p.first_entry(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.fault.code
+    }
+
+    pub fn message(&self, lang: Lang) -> &str {
+        lang.pick(&self.fault.en, &self.fault.zh)
+    }
 }
 
 /// Reads a checkpoint note kept off the server.
@@ -68,15 +110,16 @@ pub fn read_checkpoint(path: &Path) -> AppResult<SignedTreeHead> {
     })
 }
 
-/// Recomputes the whole log from the database; each of `checkpoints` must be reproduced.
+/// Recomputes the whole log from the database, each of `checkpoints` reproduced, then checks
+/// every custody row (hand-overs and their travelers, loops, incidents and their resolutions,
+/// gate decisions, check-lists, trips' states, purges) and the ledger table's own columns
+/// against the entries.
 pub fn verify(app: &App, checkpoints: &[SignedTreeHead]) -> AppResult<Verified> {
     let mut conn = app.conn()?;
     let keys = match app.existing_keys()? {
         Some(k) => k,
         None => {
-            if ledger::latest_head(&mut conn)?.is_none()
-                && ledger::load_entries(&mut conn)?.is_empty()
-            {
+            if ledger::latest_head(&mut conn)?.is_none() && ledger::entry_count(&mut conn)? == 0 {
                 return Ok(Verified::Empty);
             }
             return Err(keys::missing(&app.config.ledger));
@@ -84,17 +127,17 @@ pub fn verify(app: &App, checkpoints: &[SignedTreeHead]) -> AppResult<Verified> 
     };
     let verifier = keys.signer.verifier();
     let started = std::time::Instant::now();
-    Ok(match ledger::verify(&mut conn, &verifier, checkpoints)? {
-        Ok(summary) => Verified::Passed {
-            summary,
-            public_key: verifier.to_note_key(),
-            seconds: started.elapsed().as_secs_f64(),
+    Ok(
+        match ledger::verify(&mut conn, &verifier, &keys.pepper, checkpoints)? {
+            Ok(done) => Verified::Passed {
+                summary: done.log,
+                custody: done.custody,
+                public_key: verifier.to_note_key(),
+                seconds: started.elapsed().as_secs_f64(),
+            },
+            Err(problem) => Verified::Failed(VerifyFailure::of(&problem)),
         },
-        Err(problem) => Verified::Failed {
-            first_entry: problem.first_entry(),
-            problem: problem.to_string(),
-        },
-    })
+    )
 }
 
 fn empty_ledger(en: &str, zh: &str) -> AppError {

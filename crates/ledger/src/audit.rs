@@ -146,6 +146,31 @@ pub fn audit_log<I>(
 where
     I: IntoIterator<Item = StoredEntry>,
 {
+    audit_log_with(
+        rows,
+        heads,
+        verifier,
+        |_, row| Entry::from_canonical(&row.canonical),
+        |_| {},
+    )
+}
+
+/// [`audit_log`], with the parse of each row supplied — `parse(i, row)` must be
+/// [`Entry::from_canonical`] of the bytes of row `i` (from 0, in input order), e.g. done ahead
+/// on several threads — and each entry handed to `each` once it has passed its row's checks,
+/// so a caller that needs the entries too parses them once.
+pub fn audit_log_with<I, P, F>(
+    rows: I,
+    heads: &[SignedTreeHead],
+    verifier: &HeadVerifier,
+    mut parse: P,
+    mut each: F,
+) -> Result<AuditSummary, AuditProblem>
+where
+    I: IntoIterator<Item = StoredEntry>,
+    P: FnMut(usize, &StoredEntry) -> Result<Entry, EntryError>,
+    F: FnMut(Entry),
+{
     let mut heads: Vec<&SignedTreeHead> = heads.iter().collect();
     for h in &heads {
         verifier
@@ -173,8 +198,8 @@ where
     // Heads of size 0 (an empty log) are checked before any row.
     check_heads(&heads, &mut next_head, &frontier, &mut last_good)?;
 
-    let mut rows = rows.into_iter().peekable();
-    while let Some(row) = rows.next() {
+    let mut rows = rows.into_iter().enumerate().peekable();
+    while let Some((position, row)) = rows.next() {
         let i = frontier.size();
         if row.seq < i {
             return Err(if row.seq + 1 == i {
@@ -188,7 +213,7 @@ where
         }
         if row.seq > i {
             // Rows not in seq order: a later row stands where row i should.
-            if rows.peek().is_some_and(|n| n.seq == i) {
+            if rows.peek().is_some_and(|(_, n)| n.seq == i) {
                 return Err(AuditProblem::Swapped { a: i, b: row.seq });
             }
             return Err(AuditProblem::Missing {
@@ -205,13 +230,13 @@ where
         if leaf_hash(&row.canonical) != row.leaf_hash {
             return Err(AuditProblem::BytesAltered { seq: i });
         }
-        let entry = Entry::from_canonical(&row.canonical)
-            .map_err(|source| AuditProblem::Unreadable { seq: i, source })?;
+        let entry =
+            parse(position, &row).map_err(|source| AuditProblem::Unreadable { seq: i, source })?;
         if entry.seq != i {
             let swapped = entry.seq > i
                 && rows
                     .peek()
-                    .is_some_and(|n| n.seq == entry.seq && embedded_seq(n) == Some(i));
+                    .is_some_and(|(_, n)| n.seq == entry.seq && embedded_seq(n) == Some(i));
             return Err(if swapped {
                 AuditProblem::Swapped { a: i, b: entry.seq }
             } else {
@@ -234,6 +259,7 @@ where
         frontier.push(row.leaf_hash);
         prev = row.leaf_hash;
         check_heads(&heads, &mut next_head, &frontier, &mut last_good)?;
+        each(entry);
     }
 
     let entries = frontier.size();

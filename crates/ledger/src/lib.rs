@@ -13,6 +13,8 @@
 //! - [`head`]: signed tree heads, checkpoints, the public key format;
 //! - [`audit`]: `ledger verify` — the first altered, missing or reordered entry;
 //! - [`bundle`]: `ledger proof` / `ledger check` — one traveler's chain, checked offline;
+//! - [`crosscheck`]: `ledger verify`'s cross-check of the store's custody tables against the
+//!   entries — the first row added, changed or removed without its entry;
 //! - [`testing`]: deterministic sample entries.
 //!
 //! **Why not the `ct-merkle` crate.** It implements RFC 6962 correctly (the tests here compare
@@ -26,15 +28,17 @@
 pub mod append;
 pub mod audit;
 pub mod bundle;
+pub mod crosscheck;
 pub mod entry;
 pub mod head;
 pub mod keys;
 pub mod merkle;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+mod wire;
 
 pub use append::{Appended, Appender, GENESIS_PREV};
-pub use audit::{AuditProblem, AuditSummary, StoredEntry, audit_log};
+pub use audit::{AuditProblem, AuditSummary, StoredEntry, audit_log, audit_log_with};
 pub use bundle::{Bundle, BundleError, BundleSummary, check, check_with_key};
 pub use entry::{Body, Entry, EntryError, Id, TravelerRef, UtcMillis};
 pub use head::{HeadError, HeadSigner, HeadVerifier, SignedTreeHead};

@@ -78,6 +78,7 @@ pub fn sample_body(i: u64) -> Body {
             },
             head_count: 3,
             travelers,
+            to_batch: None,
         }),
     }
 }

@@ -49,6 +49,7 @@ fn chain() -> Vec<Body> {
             },
             head_count: 2,
             travelers: travelers.clone(),
+            to_batch: None,
         })
     };
     vec![

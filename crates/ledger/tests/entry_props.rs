@@ -3,7 +3,7 @@
 
 use closedloop_ledger::entry::{
     CodeRejected, Coords, HandOver, Incident, IncidentKind, IncidentResolved, Party, Place,
-    PlaceKind, Role, Severity, Subject, SubjectKind,
+    PlaceKind, Role, Severity, Subject, SubjectKind, TripPhase, TripState,
 };
 use closedloop_ledger::{Appender, Body, Entry, Id, TravelerRef, UtcMillis};
 use proptest::prelude::*;
@@ -40,8 +40,16 @@ fn place() -> impl Strategy<Value = Place> {
 }
 
 fn body() -> impl Strategy<Value = Body> {
-    let hand_over = (id(), id(), id(), place(), any::<u32>(), travelers()).prop_map(
-        |(batch, a, b, place, head_count, travelers)| {
+    let hand_over = (
+        id(),
+        id(),
+        id(),
+        place(),
+        any::<u32>(),
+        travelers(),
+        prop::option::of(id()),
+    )
+        .prop_map(|(batch, a, b, place, head_count, travelers, to_batch)| {
             Body::HandOver(HandOver {
                 batch,
                 from: Party {
@@ -55,9 +63,9 @@ fn body() -> impl Strategy<Value = Body> {
                 place,
                 head_count,
                 travelers,
+                to_batch,
             })
-        },
-    );
+        });
     let incident = (id(), prop::option::of(place()), travelers(), 0u8..4).prop_map(
         |(who, place, travelers, sev)| {
             Body::Incident(Incident {
@@ -100,7 +108,36 @@ fn body() -> impl Strategy<Value = Body> {
                 locked,
             })
         });
-    prop_oneof![hand_over, incident, resolved, rejected]
+    let phases = [
+        TripPhase::Planned,
+        TripPhase::Approved,
+        TripPhase::Departed,
+        TripPhase::Completed,
+        TripPhase::Cancelled,
+    ];
+    let trip_state = (
+        id(),
+        prop::sample::select(phases.to_vec()),
+        prop::sample::select(phases[1..].to_vec()),
+        0i64..4_000_000_000_000,
+        0i64..86_400_000,
+        travelers(),
+    )
+        .prop_map(|(batch, from, to, start, length, travelers)| {
+            Body::TripState(TripState {
+                batch,
+                from,
+                to,
+                started: UtcMillis::from_unix_ms(start).unwrap(),
+                ended: UtcMillis::from_unix_ms(start + length).unwrap(),
+                decided_by: Party {
+                    role: Role::DispatchDesk,
+                    id: Id::new("desk").unwrap(),
+                },
+                travelers,
+            })
+        });
+    prop_oneof![hand_over, incident, resolved, rejected, trip_state]
 }
 
 proptest! {

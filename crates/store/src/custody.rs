@@ -78,7 +78,8 @@ pub fn add_crew(
         .get_result(conn)?)
 }
 
-/// One vehicle trip from a port, with who rode it. Times are UTC.
+/// One vehicle trip from a port, with who rode it, recorded after the fact
+/// ([`crate::desk::Desk::record_trip`], which writes its TripState entry too). Times are UTC.
 #[derive(Debug, Clone)]
 pub struct NewTrip {
     pub vehicle_id: i64,
@@ -87,35 +88,6 @@ pub struct NewTrip {
     pub ended_at: NaiveDateTime,
     pub crew: Vec<i64>,
     pub travelers: Vec<i64>,
-}
-
-/// Stores a trip and its crew and travelers in one transaction; returns its id.
-pub fn add_trip(conn: &mut DbConnection, trip: &NewTrip) -> Result<i64, StoreError> {
-    crate::write_transaction(conn, |conn| {
-        let id = diesel::insert_into(trips::table)
-            .values((
-                trips::vehicle_id.eq(trip.vehicle_id),
-                trips::port_id.eq(trip.port_id),
-                trips::started_at.eq(trip.started_at),
-                trips::ended_at.eq(trip.ended_at),
-            ))
-            .returning(trips::id)
-            .get_result::<i64>(conn)?;
-        for &c in &trip.crew {
-            diesel::insert_into(trip_crew::table)
-                .values((trip_crew::trip_id.eq(id), trip_crew::crew_id.eq(c)))
-                .execute(conn)?;
-        }
-        for &t in &trip.travelers {
-            diesel::insert_into(trip_travelers::table)
-                .values((
-                    trip_travelers::trip_id.eq(id),
-                    trip_travelers::traveler_id.eq(t),
-                ))
-                .execute(conn)?;
-        }
-        Ok(id)
-    })
 }
 
 pub fn add_disinfection(
@@ -145,6 +117,9 @@ pub struct NewHandover {
     pub expected: i64,
     pub counted: i64,
     pub travelers: Vec<i64>,
+    /// From one crew to another: the receiving crew's trip, which the travelers' loops follow
+    /// from then on (the ledger's `to_batch`).
+    pub to_trip: Option<i64>,
 }
 
 /// The keys an append needs: the head signer and the pepper of traveler references.
@@ -154,36 +129,55 @@ pub struct LedgerKeys<'a> {
     pub pepper: &'a Pepper,
 }
 
-/// The ledger entry of a hand-over (no personal data: ids and keyed traveler references).
-pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreError> {
-    let place = HandoverPlace::of(h.giver.role, h.receiver.role);
-    let kind = ledger_place(place);
-    let coords = match h.position {
+/// A hand-over's party as the ledger names it.
+pub(crate) fn ledger_party(p: PartyKey) -> Party {
+    Party {
+        role: p.role.into(),
+        id: Id::from_key(p.id),
+    }
+}
+
+/// A hand-over's batch as the ledger names it (`none` without a trip).
+pub(crate) fn ledger_batch(trip: Option<i64>) -> Id {
+    match trip {
+        Some(t) => Id::from_key(t),
+        None => Id::new("none").expect("a valid id"),
+    }
+}
+
+/// Where a hand-over between these roles happened, as the ledger words it: the place the
+/// hand-over rules say, with the position where that place keeps one.
+pub(crate) fn handover_place(
+    giver: PartyRole,
+    receiver: PartyRole,
+    position: Option<(f64, f64)>,
+) -> Result<Place, StoreError> {
+    let place = HandoverPlace::of(giver, receiver);
+    let coords = match position {
         Some((lat, lon)) if place.keeps_position() => Some(Coords::from_degrees(lat, lon)?),
         _ => None,
     };
-    let party = |p: PartyKey| Party {
-        role: p.role.into(),
-        id: Id::from_key(p.id),
-    };
+    Ok(Place {
+        kind: ledger_place(place),
+        id: None,
+        coords,
+    })
+}
+
+/// The ledger entry of a hand-over (no personal data: ids and keyed traveler references).
+pub fn handover_body(h: &NewHandover, pepper: &Pepper) -> Result<Body, StoreError> {
     Ok(Body::HandOver(LedgerHandOver {
-        batch: match h.trip_id {
-            Some(t) => Id::from_key(t),
-            None => Id::new("none")?,
-        },
-        from: party(h.giver),
-        to: party(h.receiver),
-        place: Place {
-            kind,
-            id: None,
-            coords,
-        },
+        batch: ledger_batch(h.trip_id),
+        from: ledger_party(h.giver),
+        to: ledger_party(h.receiver),
+        place: handover_place(h.giver.role, h.receiver.role, h.position)?,
         head_count: u32::try_from(h.counted).unwrap_or(u32::MAX),
         travelers: h
             .travelers
             .iter()
             .map(|&t| TravelerRef::from_key(pepper, t))
             .collect(),
+        to_batch: h.to_trip.map(Id::from_key),
     }))
 }
 

@@ -15,12 +15,13 @@
 use crate::schema::{ledger_entries, ledger_heads, ledger_state, ledger_traveler_refs};
 use crate::{DbConnection, StoreError};
 use chrono::{NaiveDateTime, Utc};
+use closedloop_domain::Lang;
+use closedloop_ledger::crosscheck::{CrossChecked, CustodyProblem, EntryColumns, cross_check};
 use closedloop_ledger::{
-    Appender, AuditProblem, AuditSummary, Body, Entry, Hash, HeadSigner, HeadVerifier,
-    SignedTreeHead, StoredEntry, TravelerRef, UtcMillis, audit_log,
+    Appender, AuditProblem, AuditSummary, Body, Entry, EntryError, Hash, HeadSigner, HeadVerifier,
+    Pepper, SignedTreeHead, StoredEntry, TravelerRef, UtcMillis, audit_log_with,
 };
 use diesel::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
 
 /// PostgreSQL allows 65,535 bound values per statement.
 const INSERT_CHUNK: usize = 1_000;
@@ -243,6 +244,12 @@ pub fn load_entries(conn: &mut DbConnection) -> Result<Vec<StoredEntry>, StoreEr
         .collect())
 }
 
+/// How many entries are stored.
+pub fn entry_count(conn: &mut DbConnection) -> Result<u64, StoreError> {
+    let n: i64 = ledger_entries::table.count().get_result(conn)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
 /// Every stored signed head, by size.
 pub fn load_heads(conn: &mut DbConnection) -> Result<Vec<SignedTreeHead>, StoreError> {
     let rows = ledger_heads::table
@@ -320,8 +327,18 @@ pub fn entries_for_traveler(
         .collect())
 }
 
-/// Why `ledger verify` fails: the audit's first problem, or a disagreement of the rows the
-/// audit does not read with the entries it checked.
+/// Why `ledger verify` fails: the audit's first problem, a disagreement of the rows the audit
+/// does not read with the entries it checked, or the first custody row that disagrees with the
+/// entries. Each has a stable [`code`](LedgerProblem::code) and a text in both languages
+/// ([`message`](LedgerProblem::message); `Display` is the English one):
+///
+/// | code | variant |
+/// |---|---|
+/// | `ledger_tampered` | [`LedgerProblem::Audit`] |
+/// | `ledger_state_mismatch` | [`LedgerProblem::State`] |
+/// | `ledger_state_unreadable` | [`LedgerProblem::StateUnreadable`] |
+/// | `ledger_index_mismatch` | [`LedgerProblem::Index`] |
+/// | `custody_row_added`, `custody_row_changed`, `custody_row_removed` | [`LedgerProblem::Custody`] |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerProblem {
     #[error(transparent)]
@@ -341,6 +358,19 @@ pub enum LedgerProblem {
         "the traveler index disagrees with entry {seq}: travelers' audit bundles would leave it out or name it wrongly; the ledger_traveler_refs rows were edited"
     )]
     Index { seq: u64 },
+    /// The first custody row that disagrees with the entries, and how many more do.
+    #[error("{}{}", .problem, more_en(*.more))]
+    Custody {
+        problem: CustodyProblem,
+        more: usize,
+    },
+}
+
+fn more_en(more: usize) -> String {
+    match more {
+        0 => String::new(),
+        n => format!("; {n} more row(s) disagree with the ledger"),
+    }
 }
 
 impl LedgerProblem {
@@ -350,74 +380,257 @@ impl LedgerProblem {
             LedgerProblem::Audit(p) => p.first_entry(),
             LedgerProblem::State { .. } | LedgerProblem::StateUnreadable(_) => None,
             LedgerProblem::Index { seq } => Some(*seq),
+            LedgerProblem::Custody { problem, .. } => problem.entry,
+        }
+    }
+
+    /// The stable snake_case code (see the type's table).
+    pub fn code(&self) -> &'static str {
+        match self {
+            LedgerProblem::Audit(_) => "ledger_tampered",
+            LedgerProblem::State { .. } => "ledger_state_mismatch",
+            LedgerProblem::StateUnreadable(_) => "ledger_state_unreadable",
+            LedgerProblem::Index { .. } => "ledger_index_mismatch",
+            LedgerProblem::Custody { problem, .. } => problem.code(),
+        }
+    }
+
+    /// The table and row at fault, when the problem is a custody row's.
+    pub fn row(&self) -> Option<(&'static str, &str)> {
+        match self {
+            LedgerProblem::Custody { problem, .. } => Some((problem.table.name(), &problem.row)),
+            LedgerProblem::Index { .. } => Some(("ledger_traveler_refs", "")),
+            _ => None,
+        }
+    }
+
+    /// The text in `lang`. The audit's findings keep the ledger library's English words after
+    /// a Chinese lead-in.
+    pub fn message(&self, lang: Lang) -> String {
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            LedgerProblem::Audit(p) => format!("账本记录被篡改：{p}"),
+            LedgerProblem::State {
+                state_size,
+                state_root,
+                entries,
+                root,
+            } => format!(
+                "存储的追加状态为 {state_size} 条记录、根哈希 {state_root}，而账本记录给出 {entries} 条、根哈希 {root}：状态行已被修改，下次追加将使账本分叉"
+            ),
+            LedgerProblem::StateUnreadable(d) => format!("存储的账本状态无法读取：{d}"),
+            LedgerProblem::Index { seq } => format!(
+                "旅客索引与记录 {seq} 不一致：旅客审计包会遗漏或错列该记录；ledger_traveler_refs 表已被修改"
+            ),
+            LedgerProblem::Custody { problem, more } => {
+                let mut m = problem.message(lang);
+                if *more > 0 {
+                    m.push_str(&format!("；另有 {more} 行与账本不一致"));
+                }
+                m
+            }
         }
     }
 }
 
-/// `ledger verify`: audits every stored entry against every stored head and the `extra` heads
-/// (checkpoints kept elsewhere), then checks the appender state and the traveler index agree
-/// with the entries.
+/// What a passed `ledger verify` checked: the log, then every custody row against it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub log: AuditSummary,
+    pub custody: CrossChecked,
+}
+
+/// `ledger verify`: [`audit`] the log, then cross-check every custody row and the ledger
+/// table's redundant columns against its entries
+/// ([`closedloop_ledger::crosscheck::cross_check`]; `pepper` maps store ids to the entries'
+/// traveler references). The first problem is returned: a tampered entry explains any custody
+/// disagreement, so the log's own problems come first.
+///
+/// Streamed, never a query per row: the log's rows are read once (their redundant columns
+/// with them) and parsed once, on every core; the audit then runs on its own thread while this
+/// one reads the traveler index and the custody tables (one query each); the comparisons sort
+/// and hash.
 pub fn verify(
+    conn: &mut DbConnection,
+    verifier: &HeadVerifier,
+    pepper: &Pepper,
+    extra: &[SignedTreeHead],
+) -> Result<Result<Verified, LedgerProblem>, StoreError> {
+    let (log, columns) = LogRows::load(conn, extra)?;
+    let (checked, loaded) = std::thread::scope(|s| {
+        let audit = s.spawn(move || log.check(verifier));
+        let loaded = load_index(conn)
+            .and_then(|index| Ok((index, crate::crosscheck::load_custody_rows(conn)?)));
+        (audit.join().expect("the audit does not panic"), loaded)
+    });
+    let (log, entries) = match checked {
+        Ok(done) => done,
+        Err(p) => return Ok(Err(p)),
+    };
+    let (mut index, mut custody) = loaded?;
+    if let Some(seq) = first_index_mismatch(&mut index, &entries) {
+        return Ok(Err(LedgerProblem::Index { seq }));
+    }
+    custody.entry_columns = columns;
+    Ok(match cross_check(&entries, &custody, pepper) {
+        Ok(custody) => Ok(Verified { log, custody }),
+        Err(found) => Err(LedgerProblem::Custody {
+            problem: found.first().clone(),
+            more: found.count() - 1,
+        }),
+    })
+}
+
+/// The log's own checks, without the custody tables: audits every stored entry against every
+/// stored head and the `extra` heads (checkpoints kept elsewhere), then checks the appender
+/// state and the traveler index agree with the entries.
+pub fn audit(
     conn: &mut DbConnection,
     verifier: &HeadVerifier,
     extra: &[SignedTreeHead],
 ) -> Result<Result<AuditSummary, LedgerProblem>, StoreError> {
-    let rows = load_entries(conn)?;
-    let mut heads = load_heads(conn)?;
-    heads.extend_from_slice(extra);
-    // Computed before the audit consumes the rows; reported only if the audit passes, since a
-    // tampered entry explains an index mismatch and is the finding that matters.
-    let index_problem = first_index_mismatch(conn, &rows)?;
-    let summary = match audit_log(rows, &heads, verifier) {
-        Ok(s) => s,
-        Err(p) => return Ok(Err(p.into())),
+    let (log, _) = LogRows::load(conn, extra)?;
+    let (summary, entries) = match log.check(verifier) {
+        Ok(done) => done,
+        Err(p) => return Ok(Err(p)),
     };
-    let state = match restore(&load_state_text(conn)?) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(LedgerProblem::StateUnreadable(e.to_string()))),
-    };
-    if state.size() != summary.entries || state.root() != summary.root {
-        return Ok(Err(LedgerProblem::State {
-            state_size: state.size(),
-            state_root: state.root(),
-            entries: summary.entries,
-            root: summary.root,
-        }));
-    }
-    if let Some(seq) = index_problem {
+    if let Some(seq) = first_index_mismatch(&mut load_index(conn)?, &entries) {
         return Ok(Err(LedgerProblem::Index { seq }));
     }
     Ok(Ok(summary))
 }
 
-/// The first entry whose travelers differ from its rows in the traveler index.
-fn first_index_mismatch(
-    conn: &mut DbConnection,
-    rows: &[StoredEntry],
-) -> Result<Option<u64>, StoreError> {
-    let mut index: BTreeMap<u64, BTreeSet<String>> = BTreeMap::new();
-    let refs = ledger_traveler_refs::table
+/// Everything the audit and the state check read.
+struct LogRows {
+    rows: Vec<StoredEntry>,
+    heads: Vec<SignedTreeHead>,
+    state: String,
+}
+
+impl LogRows {
+    /// The rows in `seq` order, with their redundant columns for the cross-check.
+    fn load(
+        conn: &mut DbConnection,
+        extra: &[SignedTreeHead],
+    ) -> Result<(LogRows, Vec<EntryColumns>), StoreError> {
+        let loaded = ledger_entries::table
+            .select((
+                ledger_entries::seq,
+                ledger_entries::canonical,
+                ledger_entries::leaf_hash,
+                ledger_entries::kind,
+                ledger_entries::at,
+            ))
+            .order(ledger_entries::seq)
+            .load::<(i64, String, String, String, NaiveDateTime)>(conn)?;
+        let mut rows = Vec::with_capacity(loaded.len());
+        let mut columns = Vec::with_capacity(loaded.len());
+        for (seq, canonical, leaf, kind, at) in loaded {
+            rows.push(stored(seq, canonical, &leaf));
+            columns.push(EntryColumns {
+                seq,
+                kind,
+                at: at.and_utc().timestamp_millis(),
+            });
+        }
+        let mut heads = load_heads(conn)?;
+        heads.extend_from_slice(extra);
+        let state = load_state_text(conn)?;
+        Ok((LogRows { rows, heads, state }, columns))
+    }
+
+    /// The audit and the appender state; the entries (in `seq` order) when they pass.
+    fn check(self, verifier: &HeadVerifier) -> Result<(AuditSummary, Vec<Entry>), LedgerProblem> {
+        let LogRows { rows, heads, state } = self;
+        let mut parsed = parse_all(&rows);
+        let mut entries = Vec::with_capacity(rows.len());
+        let summary = audit_log_with(
+            rows,
+            &heads,
+            verifier,
+            |i, row| {
+                parsed[i]
+                    .take()
+                    .unwrap_or_else(|| Entry::from_canonical(&row.canonical))
+            },
+            |e| entries.push(e),
+        )?;
+        let state = restore(&state).map_err(|e| LedgerProblem::StateUnreadable(e.to_string()))?;
+        if state.size() != summary.entries || state.root() != summary.root {
+            return Err(LedgerProblem::State {
+                state_size: state.size(),
+                state_root: state.root(),
+                entries: summary.entries,
+                root: summary.root,
+            });
+        }
+        Ok((summary, entries))
+    }
+}
+
+/// Every row parsed ([`Entry::from_canonical`]), on every core.
+fn parse_all(rows: &[StoredEntry]) -> Vec<Option<Result<Entry, EntryError>>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let chunk = rows.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let parts: Vec<_> = rows
+            .chunks(chunk)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|r| Some(Entry::from_canonical(&r.canonical)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().expect("parsing does not panic"))
+            .collect()
+    })
+}
+
+/// The traveler index as `(seq, reference)` pairs; a reference that is not 64 hex digits reads
+/// as all ones, which no entry names.
+fn load_index(conn: &mut DbConnection) -> Result<Vec<(u64, [u8; 32])>, StoreError> {
+    let rows = ledger_traveler_refs::table
         .select((
             ledger_traveler_refs::seq,
             ledger_traveler_refs::traveler_ref,
         ))
         .load::<(i64, String)>(conn)?;
-    for (seq, r) in refs {
-        index
-            .entry(u64::try_from(seq).unwrap_or(u64::MAX))
-            .or_default()
-            .insert(r);
-    }
-    for row in rows {
-        let Ok(entry) = Entry::from_canonical(&row.canonical) else {
-            continue; // the audit reports it
-        };
-        let named: BTreeSet<String> = entry.body.travelers().iter().map(|r| r.to_hex()).collect();
-        let indexed = index.remove(&row.seq).unwrap_or_default();
-        if named != indexed {
-            return Ok(Some(row.seq));
+    Ok(rows
+        .into_iter()
+        .map(|(seq, r)| {
+            let r = TravelerRef::from_hex(&r).map_or([0xff; 32], |r| r.0);
+            (u64::try_from(seq).unwrap_or(u64::MAX), r)
+        })
+        .collect())
+}
+
+/// The first entry whose travelers differ from its rows in the traveler index (sorted, then
+/// merged with the entries in order).
+fn first_index_mismatch(index: &mut [(u64, [u8; 32])], entries: &[Entry]) -> Option<u64> {
+    index.sort_unstable();
+    let mut next = 0;
+    for e in entries {
+        let from = next;
+        while next < index.len() && index[next].0 <= e.seq {
+            next += 1;
+        }
+        let rows = &index[from..next];
+        let named = e.body.travelers();
+        // Rows before this entry's (a seq the log skips cannot exist once the audit passed,
+        // but an index row can carry any number) show first.
+        if let Some(&(seq, _)) = rows.iter().find(|(s, _)| *s < e.seq) {
+            return Some(seq);
+        }
+        if rows.len() != named.len() || rows.iter().zip(named).any(|((_, r), n)| *r != n.0) {
+            return Some(e.seq);
         }
     }
     // Index rows for entries that do not exist.
-    Ok(index.keys().next().copied())
+    index.get(next).map(|(seq, _)| *seq)
 }

@@ -11,18 +11,25 @@
 //! - [`query`]: counts and traveler listings;
 //! - [`ledger`]: the custody ledger's rows — append batches in one durable transaction, the
 //!   entries, heads and traveler index read back, `ledger verify`;
+//! - [`crosscheck`]: the custody rows `ledger verify` compares with the entries, loaded in the
+//!   ledger's words;
 //! - [`custody`]: vehicles, crew, trips, disinfections and hand-overs (each with its ledger
 //!   entry), and the record contact tracing reads;
 //! - [`desk`]: the desk and phone path of the hand-over — check-lists, trips through their
 //!   gates, hand-overs confirmed with the receiver's one-time code, loops, incidents, the
 //!   record — each event with its ledger entry;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
-//! - [`testing`]: a fresh database per test on either backend.
+//! - [`testing`]: a fresh database per test on either backend; [`generate`]: a generated year of
+//!   custody records with their ledger entries, for `bench ledger-verify` (both behind the
+//!   `testing` feature).
 
 pub mod connection;
+pub mod crosscheck;
 pub mod custody;
 pub mod desk;
 pub mod error;
+#[cfg(feature = "testing")]
+pub mod generate;
 pub mod intake;
 pub mod ledger;
 pub mod migrate;

@@ -52,7 +52,7 @@ fn batches_are_all_or_nothing_and_a_stale_appender_continues_the_stored_log() {
     assert_eq!(head.size, 15);
     let heads = ledger::load_heads(&mut conn).unwrap();
     assert_eq!(heads.iter().map(|h| h.size).collect::<Vec<_>>(), [10, 15]);
-    let summary = ledger::verify(&mut conn, &s.verifier(), &[])
+    let summary = ledger::audit(&mut conn, &s.verifier(), &[])
         .unwrap()
         .unwrap();
     assert_eq!(summary.entries, 15);
@@ -87,7 +87,7 @@ fn concurrent_appenders_serialise() {
         t.join().unwrap();
     }
     let mut conn = store.conn().unwrap();
-    let summary = ledger::verify(&mut conn, &signer().verifier(), &[])
+    let summary = ledger::audit(&mut conn, &signer().verifier(), &[])
         .unwrap()
         .unwrap();
     assert_eq!((summary.entries, summary.heads_checked), (120, 30));

@@ -1,9 +1,13 @@
 //! The kinds of entry and their kind-specific, non-personal fields.
 //!
 //! Field order here is part of the canonical encoding: never reorder, rename or insert fields
-//! in a released version — add a new kind or a new encoding version instead.
+//! in a released version — add a new kind or a new encoding version instead. The one exception
+//! keeps every earlier entry's bytes: an optional field added last and *omitted* when absent
+//! (`HandOver::to_batch`), so an entry without it encodes as before, and `null` for it is
+//! refused on re-encoding like any other non-canonical form.
 
-use super::{EntryError, Id, TravelerRef};
+use super::{EntryError, Id, TravelerRef, UtcMillis};
+use closedloop_domain::batch::BatchState;
 use closedloop_domain::role::PartyRole;
 /// How serious an incident is, in the domain's one grading (minor/一般 … critical/特别重大);
 /// written under the spellings of the first encoding (see [`Incident::severity`]).
@@ -21,6 +25,7 @@ pub enum Body {
     Purge(Purge),
     IncidentResolved(IncidentResolved),
     CodeRejected(CodeRejected),
+    TripState(TripState),
 }
 
 /// Custody of `travelers` passes from one party to another (check-list 6, 转运人员交接).
@@ -34,6 +39,11 @@ pub struct HandOver {
     /// fact worth keeping (and usually an incident).
     pub head_count: u32,
     pub travelers: Vec<TravelerRef>,
+    /// From one crew to another (a relief vehicle, a shift change on the road): the receiving
+    /// crew's batch, which the travelers ride from then on. Added after the first release, so
+    /// omitted when absent (see the module docs); absent for every other hand-over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_batch: Option<Id>,
 }
 
 /// One of the six check-lists was completed.
@@ -114,6 +124,60 @@ pub struct Purge {
     pub reason: PurgeReason,
     pub by: Party,
     pub travelers: Vec<TravelerRef>,
+}
+
+/// A trip (batch) passed its gates into a new state — approved, departed, completed — or was
+/// recorded after the fact. The gates' own decisions are GateDecision entries in the same
+/// append batch, just before it; a refused transition writes those and no TripState.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+pub struct TripState {
+    pub batch: Id,
+    pub from: TripPhase,
+    pub to: TripPhase,
+    /// The trip's departure and arrival as the record keeps them afterwards: the plan's until
+    /// it departs (resp. completes), then the times it did.
+    pub started: UtcMillis,
+    pub ended: UtcMillis,
+    pub decided_by: Party,
+    /// Who rode the trip when it changed state (sorted).
+    pub travelers: Vec<TravelerRef>,
+}
+
+/// A trip's state, in the ledger's own wire names (`closedloop_domain::batch::BatchState`'s
+/// codes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TripPhase {
+    Planned,
+    Approved,
+    Departed,
+    Completed,
+    Cancelled,
+}
+
+impl From<BatchState> for TripPhase {
+    fn from(s: BatchState) -> TripPhase {
+        match s {
+            BatchState::Planned => TripPhase::Planned,
+            BatchState::Approved => TripPhase::Approved,
+            BatchState::Departed => TripPhase::Departed,
+            BatchState::Completed => TripPhase::Completed,
+            BatchState::Cancelled => TripPhase::Cancelled,
+        }
+    }
+}
+
+impl TripPhase {
+    /// The wire name (`departed`), the same as the store's state code.
+    pub fn code(self) -> &'static str {
+        match self {
+            TripPhase::Planned => "planned",
+            TripPhase::Approved => "approved",
+            TripPhase::Departed => "departed",
+            TripPhase::Completed => "completed",
+            TripPhase::Cancelled => "cancelled",
+        }
+    }
 }
 
 /// Someone acting in a role, by their store id (staff, never travelers).
@@ -371,6 +435,7 @@ impl Body {
             Body::Purge(_) => "purge",
             Body::IncidentResolved(_) => "incident_resolved",
             Body::CodeRejected(_) => "code_rejected",
+            Body::TripState(_) => "trip_state",
         }
     }
 
@@ -384,6 +449,7 @@ impl Body {
             Body::Purge(b) => &b.travelers,
             Body::IncidentResolved(b) => &b.travelers,
             Body::CodeRejected(_) => &[],
+            Body::TripState(b) => &b.travelers,
         }
     }
 
@@ -403,6 +469,7 @@ impl Body {
             Body::Purge(b) => sort_dedup(&mut b.travelers),
             Body::IncidentResolved(b) => sort_dedup(&mut b.travelers),
             Body::CodeRejected(_) => {}
+            Body::TripState(b) => sort_dedup(&mut b.travelers),
         }
     }
 
@@ -472,6 +539,27 @@ impl Body {
             Body::CodeRejected(b) => {
                 if b.attempt == 0 {
                     return Err(invalid("attempt", "failed attempts are counted from 1"));
+                }
+            }
+            Body::TripState(b) => {
+                if b.to == TripPhase::Planned || b.from == b.to {
+                    return Err(invalid(
+                        "to",
+                        format!(
+                            "a trip does not pass from {} to {}: a state change ends in another state than planned",
+                            b.from.code(),
+                            b.to.code()
+                        ),
+                    ));
+                }
+                if b.ended < b.started {
+                    return Err(invalid(
+                        "ended",
+                        format!(
+                            "the trip ends at {} before it starts at {}",
+                            b.ended, b.started
+                        ),
+                    ));
                 }
             }
         }

@@ -106,6 +106,21 @@ impl Body {
                     }
                 }
             }
+            Body::TripState(t) => {
+                let by = t.decided_by.describe();
+                let (from, to) = (t.from.code(), t.to.code());
+                if en {
+                    format!(
+                        "batch {}: {from} → {to} (departure {}, arrival {}), by {by}",
+                        t.batch, t.started, t.ended
+                    )
+                } else {
+                    format!(
+                        "批次 {}：{from} → {to}（出发 {}，到达 {}），决定方 {by}",
+                        t.batch, t.started, t.ended
+                    )
+                }
+            }
         }
     }
 }

@@ -25,7 +25,7 @@ mod describe;
 pub use body::{
     Body, ChecklistCompleted, ChecklistKind, CodeRejected, Coords, Decision, GateDecision,
     HandOver, Incident, IncidentKind, IncidentResolved, Party, Place, PlaceKind, Purge,
-    PurgeReason, Role, Severity, Subject, SubjectKind,
+    PurgeReason, Role, Severity, Subject, SubjectKind, TripPhase, TripState,
 };
 
 use crate::keys::{Pepper, hmac32};
@@ -126,17 +126,21 @@ impl Serialize for UtcMillis {
 
 impl<'de> Deserialize<'de> for UtcMillis {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        String::deserialize(d)?
-            .parse()
-            .map_err(serde::de::Error::custom)
+        crate::wire::with_str(d, str::parse::<UtcMillis>)
     }
 }
 
 /// An opaque identifier from the store or from configuration: a batch, vehicle, crew member,
 /// place, check-list template or item, or gate. See the module docs for why it is so narrow.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Deserialize)]
+#[serde(try_from = "String")]
 pub struct Id(String);
+
+impl Serialize for Id {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Id {
     pub fn new(value: impl Into<String>) -> Result<Self, EntryError> {
@@ -240,14 +244,13 @@ impl fmt::Debug for TravelerRef {
 
 impl Serialize for TravelerRef {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
+        crate::wire::hex32(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for TravelerRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        TravelerRef::from_hex(&text).map_err(serde::de::Error::custom)
+        crate::wire::with_str(d, TravelerRef::from_hex)
     }
 }
 

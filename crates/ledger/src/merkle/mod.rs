@@ -59,20 +59,20 @@ impl fmt::Debug for Hash {
 
 impl Serialize for Hash {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_hex())
+        crate::wire::hex32(&self.0, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        // Only lower-case hex is canonical: entries are re-encoded and compared byte for byte.
-        if text.bytes().any(|b| b.is_ascii_uppercase()) {
-            return Err(serde::de::Error::custom(format!(
-                "hash {text:?} must be lower-case hex"
-            )));
-        }
-        Hash::from_hex(&text).map_err(serde::de::Error::custom)
+        crate::wire::with_str(d, |text| {
+            // Only lower-case hex is canonical: entries are re-encoded and compared byte for
+            // byte.
+            if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                return Err(format!("hash {text:?} must be lower-case hex"));
+            }
+            Hash::from_hex(text).map_err(|e| e.to_string())
+        })
     }
 }
 

@@ -5,20 +5,21 @@
 //! record, which contact tracing reads.
 
 use super::{
-    AnswersProblem, Desk, DeskError, Pending, crew_party, desk_party, millis, naive, require_crew,
+    AnswersProblem, Desk, DeskError, crew_party, desk_party, millis, naive, require_crew,
     require_vehicle, to_json, trip_traveler_ids,
 };
 use crate::schema::{checklist_instances, disinfections};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, Datelike, Utc};
-use closedloop_handover::evaluate::FailureReason;
+use closedloop_handover::evaluate::{FailureReason, ItemFailure};
 use closedloop_handover::ids::InstanceId;
 use closedloop_handover::template::ItemKind;
 use closedloop_handover::{Answer, Answers, ChecklistKind, Instance, Outcome, Subject, Template};
-use closedloop_ledger::Body;
 use closedloop_ledger::entry::{
-    ChecklistCompleted, ChecklistKind as LedgerKind, Id, Subject as LedgerSubject, SubjectKind,
+    ChecklistCompleted, ChecklistKind as LedgerKind, Id, Party as LedgerParty,
+    Subject as LedgerSubject, SubjectKind,
 };
+use closedloop_ledger::{Body, TravelerRef};
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -75,7 +76,7 @@ pub fn parse_answers(template: &Template, json: &Value) -> Result<Answers, DeskE
     Ok(out)
 }
 
-fn ledger_kind(k: ChecklistKind) -> LedgerKind {
+pub(crate) fn ledger_kind(k: ChecklistKind) -> LedgerKind {
     match k {
         ChecklistKind::PreTripTraining => LedgerKind::PreTripTraining,
         ChecklistKind::RotationHandover => LedgerKind::RotationHandover,
@@ -88,7 +89,7 @@ fn ledger_kind(k: ChecklistKind) -> LedgerKind {
 }
 
 /// Columns of a subject: (code, crew, vehicle, trip, stop); trip 0 means none.
-type SubjectColumns = (
+pub(crate) type SubjectColumns = (
     &'static str,
     Option<i64>,
     Option<i64>,
@@ -96,7 +97,7 @@ type SubjectColumns = (
     Option<i64>,
 );
 
-fn columns(s: &Subject) -> SubjectColumns {
+pub(crate) fn columns(s: &Subject) -> SubjectColumns {
     let trip = |b: i64| (b != 0).then_some(b);
     match s {
         Subject::CrewMember { crew } => ("crew", Some(crew.0), None, None, None),
@@ -116,7 +117,7 @@ fn columns(s: &Subject) -> SubjectColumns {
     }
 }
 
-fn ledger_subject(s: &Subject) -> Result<LedgerSubject, StoreError> {
+pub(crate) fn ledger_subject(s: &Subject) -> Result<LedgerSubject, StoreError> {
     let (kind, id) = match s {
         Subject::CrewMember { crew } => (SubjectKind::Crew, Id::from_key(crew.0)),
         Subject::ShiftChange { vehicle, .. } => (SubjectKind::Shift, Id::from_key(vehicle.0)),
@@ -162,21 +163,44 @@ fn require_subject(conn: &mut DbConnection, s: &Subject) -> Result<(), StoreErro
     Ok(())
 }
 
-fn body(
+/// A template as the ledger names it: `kind:version`, else the kind alone.
+pub(crate) fn template_id(kind: ChecklistKind, version: &str) -> Result<Id, StoreError> {
+    Ok(Id::new(format!("{}:{}", kind.code(), version)).or_else(|_| Id::new(kind.code()))?)
+}
+
+/// Who completed a check-list, as the ledger names them: the crew member, else the desk.
+pub(crate) fn completed_by(crew: Option<i64>) -> LedgerParty {
+    match crew {
+        Some(c) => crew_party(c),
+        None => desk_party(),
+    }
+}
+
+/// The failed items the ledger names, sorted: those of the template (`items` are the keys of
+/// failures other than an unknown item) whose key is an id.
+pub(crate) fn failed_ids<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<Id> {
+    let mut ids: Vec<Id> = items.into_iter().filter_map(|i| Id::new(i).ok()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+/// The ChecklistCompleted entry of a check-list of `template` about `subject`, completed by
+/// crew member `by` (none: the desk) with `failures`, naming `travelers`.
+pub(crate) fn checklist_body(
     template: &Template,
-    instance: &Instance,
-    outcome: &Outcome,
-    pending: &Pending<'_>,
-    travelers: &[i64],
+    subject: &Subject,
+    by: Option<i64>,
+    failures: &[ItemFailure],
+    travelers: Vec<TravelerRef>,
 ) -> Result<Body, StoreError> {
-    let failed: Vec<Id> = outcome
-        .failures
-        .iter()
-        .filter(|f| f.reason != FailureReason::UnknownItem)
-        .filter_map(|f| Id::new(f.item.clone()).ok())
-        .collect();
-    let mut failed_keys: Vec<&str> = outcome
-        .failures
+    let failed = failed_ids(
+        failures
+            .iter()
+            .filter(|f| f.reason != FailureReason::UnknownItem)
+            .map(|f| f.item.as_str()),
+    );
+    let mut failed_keys: Vec<&str> = failures
         .iter()
         .filter(|f| f.reason != FailureReason::UnknownItem)
         .map(|f| f.item.as_str())
@@ -184,22 +208,18 @@ fn body(
     failed_keys.sort_unstable();
     failed_keys.dedup();
     let total = template.items.len() as u32;
-    let version = Id::new(format!("{}:{}", template.kind.code(), template.version))
-        .or_else(|_| Id::new(template.kind.code()))?;
+    let version = template_id(template.kind, &template.version)?;
     let from = template.effective_from;
     let mut b = Body::ChecklistCompleted(ChecklistCompleted {
         checklist: ledger_kind(template.kind),
         template: version,
         template_version: from.year() as u32 * 10_000 + from.month() * 100 + from.day(),
-        subject: ledger_subject(&instance.subject)?,
-        completed_by: match instance.completed_by {
-            Some(c) => crew_party(c.0),
-            None => desk_party(),
-        },
+        subject: ledger_subject(subject)?,
+        completed_by: completed_by(by),
         items_total: total,
         items_passed: total.saturating_sub(failed_keys.len() as u32),
         failed_items: failed,
-        travelers: pending.refs(travelers),
+        travelers,
     });
     b.normalize();
     Ok(b)
@@ -244,7 +264,13 @@ impl Desk<'_> {
                 }
                 _ => Vec::new(),
             };
-            let entry = body(&template, &instance, &outcome, pending, &travelers)?;
+            let entry = checklist_body(
+                &template,
+                &instance.subject,
+                instance.completed_by.map(|c| c.0),
+                &outcome.failures,
+                pending.refs(&travelers),
+            )?;
             let seq = pending.append(conn, vec![(millis(c.completed_at)?, entry)])?;
             let id = diesel::insert_into(checklist_instances::table)
                 .values((

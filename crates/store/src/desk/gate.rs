@@ -4,7 +4,7 @@
 //! decision — passed or refused with every missing item — is stored with a GateDecision ledger
 //! entry either way. A refusal is committed, then returned as [`DeskError::GateRefused`].
 
-use super::trip::{TripRow, batch_of, load_trip, trip_stops};
+use super::trip::{TripRow, batch_of, load_trip, trip_state_body, trip_stops};
 use super::{
     Desk, DeskError, desk_party, millis, naive, to_json, trip_crew_ids, trip_traveler_ids,
 };
@@ -123,7 +123,7 @@ pub fn gate_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<GateFacts, 
 }
 
 /// The id a missing item has in the ledger: what is missing and whose.
-fn missing_id(m: &Missing) -> Result<Id, StoreError> {
+pub(crate) fn missing_id(m: &Missing) -> Result<Id, StoreError> {
     let text = match m {
         Missing::VehicleInspection { vehicle, .. } => format!("vehicle_inspection:{vehicle}"),
         Missing::VehicleDisinfection { vehicle, .. } => format!("vehicle_disinfected:{vehicle}"),
@@ -203,6 +203,12 @@ impl Desk<'_> {
             let travelers = trip_traveler_ids(conn, trip_id)?;
             let facts = gate_facts(conn, &trip)?;
             let decided = transition::decide_gates(&book, &gates, target, &batch, &facts, at);
+            let times = transition::times_after(
+                target,
+                trip.started_at.and_utc(),
+                trip.ended_at.and_utc(),
+                at,
+            );
             let mut entries = Vec::new();
             let mut rows = Vec::new();
             for check in &decided.checks {
@@ -233,6 +239,13 @@ impl Desk<'_> {
                 entries.push((millis(at)?, body));
                 rows.push((check.gate, to_json(&check.missing), passed));
             }
+            if decided.refusal.is_none() {
+                // The state change itself, after the gates it passed.
+                let refs = pending.refs(&travelers);
+                let body = trip_state_body(trip_id, trip.state, target, times, refs)?;
+                entries.push((millis(at)?, body));
+            }
+            let written = entries.len();
             let first = pending.append(conn, entries)?;
             let mut seqs = Vec::new();
             for (i, (gate, json, passed)) in rows.into_iter().enumerate() {
@@ -252,12 +265,8 @@ impl Desk<'_> {
             if let Some(refusal) = decided.refusal {
                 return Ok(Err(refusal));
             }
-            let (started, ended) = transition::times_after(
-                target,
-                trip.started_at.and_utc(),
-                trip.ended_at.and_utc(),
-                at,
-            );
+            seqs.push(first + written as i64 - 1);
+            let (started, ended) = times;
             diesel::update(trips::table.find(trip_id))
                 .set((
                     trips::state.eq(target.code()),

@@ -452,6 +452,8 @@ impl Desk<'_> {
                 expected,
                 counted: c.counted,
                 travelers: r.s.travelers.iter().map(|t| t.0).collect(),
+                // A relief: the loops follow the receiving crew's trip from now on.
+                to_trip: (transfer.loop_trip.0 != trip.id).then_some(transfer.loop_trip.0),
             };
             let body = handover_body(&stored, pending.pepper)?;
             let seq = pending.append(conn, vec![(millis(c.at)?, body)])?;

@@ -89,7 +89,7 @@ impl std::str::FromStr for IncidentStatus {
 }
 
 /// The ledger's coarse categories: a health category, never a diagnosis.
-fn ledger_kind(k: IncidentKind) -> LedgerKind {
+pub(crate) fn ledger_kind(k: IncidentKind) -> LedgerKind {
     match k {
         IncidentKind::TrafficAccident => LedgerKind::TrafficAccident,
         IncidentKind::VehicleBreakdown => LedgerKind::VehicleBreakdown,
@@ -109,6 +109,47 @@ fn reporter(p: Option<PartyKey>) -> Party {
         },
         None => desk_party(),
     }
+}
+
+/// What an incident is recorded against, as the ledger names it (the hand-over rules' choice:
+/// its trip, else its vehicle, else its first crew member; `crew` sorted).
+pub(crate) fn ledger_subject(
+    trip: Option<i64>,
+    vehicle: Option<i64>,
+    crew: &[i64],
+) -> Option<Subject> {
+    let crew_ids: Vec<CrewId> = crew.iter().map(|&c| CrewId(c)).collect();
+    IncidentSubject::of(trip.map(BatchId), vehicle.map(VehicleId), &crew_ids).map(|s| {
+        let (kind, id) = match s {
+            IncidentSubject::Batch(b) => (SubjectKind::Batch, b.0),
+            IncidentSubject::Vehicle(v) => (SubjectKind::Vehicle, v.0),
+            IncidentSubject::Crew(c) => (SubjectKind::Crew, c.0),
+        };
+        Subject {
+            kind,
+            id: Id::from_key(id),
+        }
+    })
+}
+
+/// Where an incident happened, as the ledger words it: aboard the trip's vehicle or elsewhere,
+/// at the position reported; nowhere without one.
+pub(crate) fn ledger_place(
+    trip: Option<i64>,
+    position: Option<(f64, f64)>,
+) -> Result<Option<Place>, StoreError> {
+    Ok(match position {
+        Some((lat, lon)) => Some(Place {
+            kind: if happened_aboard(trip.map(BatchId)) {
+                PlaceKind::Vehicle
+            } else {
+                PlaceKind::Other
+            },
+            id: None,
+            coords: Some(Coords::from_degrees(lat, lon)?),
+        }),
+        None => None,
+    })
 }
 
 /// Opens an incident inside the caller's desk transaction; returns its id.
@@ -136,33 +177,12 @@ pub(crate) fn open_in(
     crew.dedup();
     require_travelers(conn, &travelers)?;
     require_crew(conn, &crew)?;
-    let crew_ids: Vec<CrewId> = crew.iter().map(|&c| CrewId(c)).collect();
-    let batch = i.trip_id;
-    let subject = IncidentSubject::of(batch, vehicle.map(VehicleId), &crew_ids).map(|s| match s {
-        IncidentSubject::Batch(b) => (SubjectKind::Batch, b.0),
-        IncidentSubject::Vehicle(v) => (SubjectKind::Vehicle, v.0),
-        IncidentSubject::Crew(c) => (SubjectKind::Crew, c.0),
-    });
-    let place = match i.position {
-        Some((lat, lon)) => Some(Place {
-            kind: if happened_aboard(batch) {
-                PlaceKind::Vehicle
-            } else {
-                PlaceKind::Other
-            },
-            id: None,
-            coords: Some(Coords::from_degrees(lat, lon)?),
-        }),
-        None => None,
-    };
+    let trip = i.trip_id.map(|b| b.0);
     let mut body = Body::Incident(LedgerIncident {
         incident: ledger_kind(i.kind),
         severity: i.severity,
-        subject: subject.map(|(kind, id)| Subject {
-            kind,
-            id: Id::from_key(id),
-        }),
-        place,
+        subject: ledger_subject(trip, vehicle, &crew),
+        place: ledger_place(trip, i.position)?,
         reported_by: reporter(i.reported_by),
         travelers: pending.refs(&travelers),
     });

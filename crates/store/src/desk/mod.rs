@@ -9,14 +9,14 @@
 //! by the crew". A refusal that is itself a fact (a gate decision, the incident of a head-count
 //! mismatch) is committed first and then returned as the error.
 
-mod checklist;
+pub(crate) mod checklist;
 mod error;
-mod gate;
+pub(crate) mod gate;
 mod handover;
-mod incident;
+pub(crate) mod incident;
 mod loops;
 mod record;
-mod trip;
+pub(crate) mod trip;
 
 pub use checklist::{NewChecklist, RecordedChecklist, parse_answers};
 pub use error::{AnswersProblem, DeskError, Thing, TripAction};

@@ -3,13 +3,19 @@
 //! A planned trip's `started_at` and `ended_at` hold the plan until it departs and completes;
 //! `planned_arrival` keeps the plan for overdue loops.
 
-use super::{DeskError, Thing, not_found, require_crew, require_travelers, require_vehicle};
+use super::{
+    Desk, DeskError, Thing, desk_party, millis, not_found, require_crew, require_travelers,
+    require_vehicle,
+};
+use crate::custody::NewTrip;
 use crate::schema::{ports, trip_crew, trip_travelers, trips, vehicles};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use closedloop_domain::batch::{Batch, BatchState, Stop};
 use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use closedloop_handover::transition::{PlanProblem, TripPlan, check_plan};
+use closedloop_ledger::entry::{Id, TripState};
+use closedloop_ledger::{Body, TravelerRef};
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -120,11 +126,38 @@ pub fn trip_stops(conn: &mut DbConnection, trip: i64) -> Result<Vec<PlannedStop>
 
 /// A stored trip's state; one that is not a state is damage, named.
 fn stored_state(trip: i64, state: &str) -> Result<BatchState, StoreError> {
+    parse_state(state)
+        .ok_or_else(|| StoreError::Corrupt(format!("trip {trip} has state {state:?}")))
+}
+
+/// The state a stored code names, if it names one.
+pub(crate) fn parse_state(code: &str) -> Option<BatchState> {
     use BatchState::*;
     [Planned, Approved, Departed, Completed, Cancelled]
         .into_iter()
-        .find(|s| s.code() == state)
-        .ok_or_else(|| StoreError::Corrupt(format!("trip {trip} has state {state:?}")))
+        .find(|s| s.code() == code)
+}
+
+/// The TripState entry of a trip that passed from `from` to `to`, with the times the trip keeps
+/// afterwards (departure, arrival) and who rode it (by reference).
+pub(crate) fn trip_state_body(
+    trip: i64,
+    from: BatchState,
+    to: BatchState,
+    (started, ended): (DateTime<Utc>, DateTime<Utc>),
+    travelers: Vec<TravelerRef>,
+) -> Result<Body, StoreError> {
+    let mut body = Body::TripState(TripState {
+        batch: Id::from_key(trip),
+        from: from.into(),
+        to: to.into(),
+        started: millis(started)?,
+        ended: millis(ended)?,
+        decided_by: desk_party(),
+        travelers,
+    });
+    body.normalize();
+    Ok(body)
 }
 
 /// The trip as the hand-over rules see a batch: its stops in order (destination 0 stands for
@@ -220,4 +253,57 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<BatchId, St
         }
         Ok(BatchId(id))
     })
+}
+
+impl Desk<'_> {
+    /// Records a trip after the fact (one the desk did not drive through its gates, e.g. from
+    /// before the desk path): the trip, its crew and riders, completed, with the TripState
+    /// entry that says so (planned → completed, at its times), in one transaction; returns its
+    /// id. Vehicle, crew and travelers must exist.
+    pub fn record_trip(&mut self, conn: &mut DbConnection, t: &NewTrip) -> Result<i64, StoreError> {
+        self.transact(conn, |conn, pending| {
+            require_vehicle(conn, t.vehicle_id)?;
+            require_crew(conn, &t.crew)?;
+            require_travelers(conn, &t.travelers)?;
+            let id = diesel::insert_into(trips::table)
+                .values((
+                    trips::vehicle_id.eq(t.vehicle_id),
+                    trips::port_id.eq(t.port_id),
+                    trips::started_at.eq(t.started_at),
+                    trips::ended_at.eq(t.ended_at),
+                    trips::state.eq(BatchState::Completed.code()),
+                ))
+                .returning(trips::id)
+                .get_result::<i64>(conn)?;
+            let mut crew = t.crew.clone();
+            crew.sort_unstable();
+            crew.dedup();
+            for c in crew {
+                diesel::insert_into(trip_crew::table)
+                    .values((trip_crew::trip_id.eq(id), trip_crew::crew_id.eq(c)))
+                    .execute(conn)?;
+            }
+            let mut riders = t.travelers.clone();
+            riders.sort_unstable();
+            riders.dedup();
+            for &x in &riders {
+                diesel::insert_into(trip_travelers::table)
+                    .values((
+                        trip_travelers::trip_id.eq(id),
+                        trip_travelers::traveler_id.eq(x),
+                    ))
+                    .execute(conn)?;
+            }
+            let times = (t.started_at.and_utc(), t.ended_at.and_utc());
+            let body = trip_state_body(
+                id,
+                BatchState::Planned,
+                BatchState::Completed,
+                times,
+                pending.refs(&riders),
+            )?;
+            pending.append(conn, vec![(millis(times.1)?, body)])?;
+            Ok(id)
+        })
+    }
 }
