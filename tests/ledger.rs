@@ -171,6 +171,10 @@ fn audit_bundles_verify_offline_and_fail_when_edited() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("audit bundle verified"), "{out}");
     assert!(out.contains("hand-overs: 3; custody breaks: none"), "{out}");
+    assert!(
+        out.contains("complete: yes, every entry naming the traveler up to the checkpoint"),
+        "{out}"
+    );
     for line in [
         "port_staff 7 → transfer_crew ",
         " → transfer_crew ",
@@ -205,6 +209,26 @@ fn audit_bundles_verify_offline_and_fail_when_edited() {
             "edit {i}: {out}"
         );
     }
+
+    // The relief hand-over cut out of the bundle: named, and by the entry that links to it.
+    let mut cut = closedloop_ledger::Bundle::from_json(&text).unwrap();
+    let relief = cut
+        .entries
+        .iter()
+        .position(|e| e.entry.contains("\"to_batch\""))
+        .expect("the relief hand-over names the receiving batch");
+    let removed = cut.entries.remove(relief);
+    let next = cut.entries[relief].index;
+    let file = c.env.write("cut.json", cut.to_json());
+    let (code, out) = check(&file);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "entry {} (hand_over) is missing: entry {next} links to it",
+            removed.index
+        )),
+        "{out}"
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use closedloop_app::ledger::{self, Verified};
 use closedloop_domain::ids::TravelerId;
-use closedloop_ledger::bundle::BundleSummary;
+use closedloop_ledger::bundle::{BundleSummary, Completeness};
 use serde_json::json;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -323,6 +323,32 @@ fn summary(ctx: &Ctx, s: &BundleSummary, key_given: bool) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join("; ")
+        }
+    ));
+    out.push_str(&format!(
+        "{}: {}\n",
+        ctx.t("complete", "完整性"),
+        match s.completeness {
+            Completeness::Complete => ctx
+                .t(
+                    "yes, every entry naming the traveler up to the checkpoint is in the bundle",
+                    "完整：截至该检查点涉及该旅客的每条记录都在审计包中",
+                )
+                .to_string(),
+            Completeness::CompleteFrom { from } => format!(
+                "{} {from}{}",
+                ctx.t("from entry", "自记录"),
+                ctx.t(
+                    " on; the earlier entries predate ledger format 2 and cannot be proven all there",
+                    " 起完整；更早的记录早于账本格式 2，无法证明齐全",
+                )
+            ),
+            Completeness::Unproven => ctx
+                .t(
+                    "not proven: a format-1 bundle, its checkpoint predates the traveler map",
+                    "无法证明：格式 1 审计包，其检查点早于旅客索引树",
+                )
+                .to_string(),
         }
     ));
     out

@@ -154,22 +154,22 @@ pub struct ProofWritten {
     pub out: PathBuf,
 }
 
-/// One traveler's whole custody chain with inclusion proofs against the latest signed head.
+/// One traveler's whole custody chain with inclusion proofs against the latest signed head and
+/// (since ledger format 2) the proof of the traveler's latest entry in its traveler map, which
+/// lets `ledger check` prove the bundle complete. The head, the map rows and the entries are
+/// read in one snapshot; the bundle is checked before it is written.
 pub fn proof(app: &App, traveler: TravelerId, out: &Path) -> AppResult<ProofWritten> {
     let keys = keys::require(&app.config.ledger)?;
     let mut conn = app.conn()?;
-    let Some(head) = ledger::latest_head(&mut conn)? else {
+    let reference = TravelerRef::from_key(&keys.pepper, traveler.0);
+    let Some(material) = ledger::bundle_material(&mut conn, &reference)? else {
         return Err(empty_ledger(
             "the ledger is empty: nothing to prove",
             "账本为空：没有可证明的记录",
         ));
     };
-    let reference = TravelerRef::from_key(&keys.pepper, traveler.0);
-    let entries: Vec<(u64, Vec<u8>)> = ledger::entries_for_traveler(&mut conn, &reference)?
-        .into_iter()
-        .filter(|(i, _)| *i < head.size)
-        .collect();
-    if entries.is_empty() {
+    let head = material.head;
+    if material.entries.is_empty() {
         return Err(AppError::not_found(
             "no_entries_for_traveler",
             format!(
@@ -182,9 +182,16 @@ pub fn proof(app: &App, traveler: TravelerId, out: &Path) -> AppResult<ProofWrit
             ),
         ));
     }
-    let tree = ProofTree::new(ledger::leaf_hashes_upto(&mut conn, head.size)?);
-    let bundle = Bundle::build(reference, &head, &keys.signer.verifier(), &tree, entries)
-        .map_err(|e| AppError::Store(closedloop_store::StoreError::Corrupt(e.to_string())))?;
+    let tree = ProofTree::new(material.leaves);
+    let bundle = Bundle::build(
+        reference,
+        &head,
+        &keys.signer.verifier(),
+        &tree,
+        material.entries,
+        material.map_proof,
+    )
+    .map_err(|e| AppError::Store(closedloop_store::StoreError::Corrupt(e.to_string())))?;
     std::fs::write(out, bundle.to_json()).map_err(|e| AppError::io(out, e))?;
     Ok(ProofWritten {
         traveler: traveler.0,

@@ -9,10 +9,17 @@
 //! 3. the leaf hashes must reproduce every signed head's root at its size — catches a rewrite
 //!    of the whole tail, which only the signing key could hide; heads exported as checkpoints
 //!    and kept elsewhere catch even that, and a truncation after the last stored head.
+//!
+//! Since format version 2 it also rebuilds the traveler map ([`crate::map`]) in memory: each
+//! version-2 entry's link for a traveler must name that traveler's previous entry (its
+//! sequence number and kind), each version-2 head's map root must be the rebuilt map's at its
+//! size, and the log never goes back to version 1 (no version-1 entry after a version-2 one, no
+//! version-1 head covering a version-2 entry).
 
 use crate::append::GENESIS_PREV;
-use crate::entry::{Entry, EntryError};
+use crate::entry::{Entry, EntryError, Previous, TravelerRef};
 use crate::head::{HeadError, HeadVerifier, SignedTreeHead};
+use crate::map::{Latest, TravelerMap};
 use crate::merkle::{Frontier, Hash, leaf_hash};
 
 /// One stored row of the log, as the storage layer reads it (in `seq` order).
@@ -32,6 +39,9 @@ pub struct AuditSummary {
     /// Size of the largest signed head (entries beyond it are not yet signed).
     pub signed_size: u64,
     pub unsigned_tail: u64,
+    /// The traveler map rebuilt from every entry: its root and number of travelers.
+    pub map_root: Hash,
+    pub travelers: u64,
 }
 
 /// The first problem found. Entry numbers are sequence numbers (leaf indices, from 0).
@@ -93,6 +103,36 @@ pub enum AuditProblem {
     )]
     BadGenesis,
     #[error(
+        "entry {seq} links traveler {traveler} to {found} but the traveler's previous entry is {expected}: an entry naming the traveler was removed, inserted or altered between them"
+    )]
+    LinkBroken {
+        seq: u64,
+        traveler: TravelerRef,
+        expected: String,
+        found: String,
+    },
+    #[error(
+        "entry {seq} has encoding version 1 after version-2 entries (from entry {first_v2}): it was inserted or replaced by an old-format entry"
+    )]
+    VersionDowngrade { seq: u64, first_v2: u64 },
+    #[error(
+        "the version-1 head of size {size} (signed {at}) covers version-2 entry {first_v2}: heads signed since the traveler map commit to it"
+    )]
+    HeadDowngrade {
+        size: u64,
+        first_v2: u64,
+        at: String,
+    },
+    #[error(
+        "the traveler map rebuilt from entries {from} to {to} does not reproduce the head of size {size}'s map root (signed {at}): an entry naming travelers was altered, removed or reordered"
+    )]
+    MapMismatch {
+        size: u64,
+        from: u64,
+        to: u64,
+        at: String,
+    },
+    #[error(
         "entries {from} to {to} do not reproduce the signed root at size {size} (signed {at}): one of them was altered, removed, inserted or reordered together with its hashes and back-links"
     )]
     HeadMismatch {
@@ -123,11 +163,28 @@ impl AuditProblem {
             Misplaced { position, .. } => Some(*position),
             ChainBroken { before, .. } => Some(*before),
             BadGenesis => Some(0),
-            HeadMismatch { from, .. } => Some(*from),
+            HeadMismatch { from, .. } | MapMismatch { from, .. } => Some(*from),
+            LinkBroken { seq, .. } | VersionDowngrade { seq, .. } => Some(*seq),
+            HeadDowngrade { first_v2, .. } => Some(*first_v2),
             Truncated { entries, .. } => Some(*entries),
             HeadSignature { .. } | HeadsInconsistent { .. } => None,
         }
     }
+}
+
+fn describe_previous(p: Option<&Previous>) -> String {
+    match p {
+        Some(p) => format!("entry {} ({})", p.seq, p.kind),
+        None => "none (the traveler's first entry)".into(),
+    }
+}
+
+/// What the audit rebuilds beside the frontier.
+struct Rebuilt {
+    frontier: Frontier,
+    map: TravelerMap,
+    first_v2: Option<u64>,
+    last_good: u64,
 }
 
 /// The sequence number written inside a row's bytes, if they parse at all.
@@ -137,7 +194,7 @@ fn embedded_seq(row: &StoredEntry) -> Option<u64> {
 
 /// Audits the log: `rows` in storage order (`ORDER BY seq`), `heads` every signed head the
 /// caller has (stored ones and checkpoints held elsewhere, any order). Stops at the first
-/// problem. Streams the rows: memory is O(log n + heads).
+/// problem. Streams the rows: memory is O(log n + heads + travelers) (the traveler map).
 pub fn audit_log<I>(
     rows: I,
     heads: &[SignedTreeHead],
@@ -191,16 +248,20 @@ where
         }
     }
 
-    let mut frontier = Frontier::new();
+    let mut log = Rebuilt {
+        frontier: Frontier::new(),
+        map: TravelerMap::new(),
+        first_v2: None,
+        last_good: 0,
+    };
     let mut prev = GENESIS_PREV;
     let mut next_head = 0;
-    let mut last_good = 0u64;
     // Heads of size 0 (an empty log) are checked before any row.
-    check_heads(&heads, &mut next_head, &frontier, &mut last_good)?;
+    check_heads(&heads, &mut next_head, &mut log)?;
 
     let mut rows = rows.into_iter().enumerate().peekable();
     while let Some((position, row)) = rows.next() {
-        let i = frontier.size();
+        let i = log.frontier.size();
         if row.seq < i {
             return Err(if row.seq + 1 == i {
                 AuditProblem::Duplicate { seq: row.seq }
@@ -256,13 +317,25 @@ where
                 }
             });
         }
-        frontier.push(row.leaf_hash);
+        check_links(&entry, &mut log)?;
+        log.map
+            .record_deferred(
+                entry.body.travelers(),
+                &Latest {
+                    seq: i,
+                    leaf_hash: row.leaf_hash,
+                    kind: entry.body.kind().to_owned(),
+                },
+            )
+            .expect("the audit's map is whole");
+        log.frontier.push(row.leaf_hash);
         prev = row.leaf_hash;
-        check_heads(&heads, &mut next_head, &frontier, &mut last_good)?;
+        check_heads(&heads, &mut next_head, &mut log)?;
         each(entry);
     }
 
-    let entries = frontier.size();
+    let entries = log.frontier.size();
+    log.map.flush();
     if let Some(h) = heads.last().filter(|h| h.size > entries) {
         return Err(AuditProblem::Truncated {
             entries,
@@ -274,36 +347,92 @@ where
     let signed_size = heads.last().map_or(0, |h| h.size);
     Ok(AuditSummary {
         entries,
-        root: frontier.root(),
+        root: log.frontier.root(),
         heads_checked: heads.len(),
         signed_size,
         unsigned_tail: entries - signed_size,
+        map_root: log.map.root(),
+        travelers: log.map.len() as u64,
     })
 }
 
-/// Compares every head whose size the frontier has just reached with the recomputed root.
+/// The version order and, for a version-2 entry, every link against the rebuilt map.
+fn check_links(entry: &Entry, log: &mut Rebuilt) -> Result<(), AuditProblem> {
+    let Some(links) = &entry.links else {
+        if let Some(first_v2) = log.first_v2 {
+            return Err(AuditProblem::VersionDowngrade {
+                seq: entry.seq,
+                first_v2,
+            });
+        }
+        return Ok(());
+    };
+    log.first_v2.get_or_insert(entry.seq);
+    for (traveler, link) in entry.body.travelers().iter().zip(links) {
+        let latest = log.map.latest(traveler).expect("the audit's map is whole");
+        let same = match (latest, link) {
+            (None, None) => true,
+            (Some(l), Some(p)) => l.seq == p.seq && l.kind == p.kind,
+            _ => false,
+        };
+        if !same {
+            let expected = latest.map(|l| Previous {
+                seq: l.seq,
+                kind: l.kind.clone(),
+            });
+            return Err(AuditProblem::LinkBroken {
+                seq: entry.seq,
+                traveler: *traveler,
+                expected: describe_previous(expected.as_ref()),
+                found: describe_previous(link.as_ref()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Compares every head whose size the frontier has just reached with the recomputed root and,
+/// for version-2 heads, the rebuilt traveler map's root.
 fn check_heads(
     heads: &[&SignedTreeHead],
     next: &mut usize,
-    frontier: &Frontier,
-    last_good: &mut u64,
+    log: &mut Rebuilt,
 ) -> Result<(), AuditProblem> {
-    let size = frontier.size();
+    let size = log.frontier.size();
     if heads.get(*next).is_none_or(|h| h.size != size) {
         return Ok(());
     }
-    let root = frontier.root();
+    let root = log.frontier.root();
+    log.map.flush();
     while let Some(h) = heads.get(*next).filter(|h| h.size == size) {
         if h.root != root {
             return Err(AuditProblem::HeadMismatch {
                 size,
-                from: *last_good,
+                from: log.last_good,
                 to: size.saturating_sub(1),
                 at: h.at.to_string(),
             });
         }
+        match (h.map_root, log.first_v2) {
+            (Some(m), _) if m != log.map.root() => {
+                return Err(AuditProblem::MapMismatch {
+                    size,
+                    from: log.last_good,
+                    to: size.saturating_sub(1),
+                    at: h.at.to_string(),
+                });
+            }
+            (None, Some(first_v2)) => {
+                return Err(AuditProblem::HeadDowngrade {
+                    size,
+                    first_v2,
+                    at: h.at.to_string(),
+                });
+            }
+            _ => {}
+        }
         *next += 1;
     }
-    *last_good = size;
+    log.last_good = size;
     Ok(())
 }

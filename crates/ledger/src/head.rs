@@ -1,8 +1,9 @@
 //! Signed tree heads and checkpoints.
 //!
 //! A signed tree head commits the office to "the log had `size` entries with root `root` at
-//! `at`". One is signed per append batch, not per entry: ed25519 signing costs tens of
-//! microseconds, the batch amortises it.
+//! `at`" and, since version 2, "and every traveler's latest entry was as the traveler map with
+//! root `map_root` says" ([`crate::map`]). One is signed per append batch, not per entry:
+//! ed25519 signing costs tens of microseconds, the batch amortises it.
 //!
 //! **Checkpoint format** (transparency-dev / C2SP `tlog-checkpoint`, a signed note):
 //!
@@ -11,12 +12,16 @@
 //! <tree size, decimal>
 //! <root hash, standard base64>
 //! time <RFC 3339 UTC, milliseconds>
+//! traveler-map <traveler map root, standard base64>
 //!
 //! — <origin> <base64(key id (4 bytes) || ed25519 signature (64 bytes))>
 //! ```
 //!
-//! The signature is over the first four lines including their newlines (the note body); the
-//! fourth is a checkpoint extension line. The key id is the first 4 bytes of
+//! The signature is over the body lines including their newlines (the note body); the fourth
+//! and fifth are checkpoint extension lines. A version-1 head (signed before the traveler map)
+//! has no `traveler-map` line: it still verifies, and proves what it always did, but no bundle
+//! against it can prove it is complete. The line is part of the signed body, so it cannot be
+//! removed from a version-2 checkpoint. The key id is the first 4 bytes of
 //! `SHA-256(origin || "\n" || 0x01 || public key)`, and the public key is published as the
 //! note verifier key `<origin>+<key id hex>+<base64(0x01 || public key)>` — so standard note
 //! tooling can check our checkpoints. A log proves its consistency only against heads someone
@@ -80,12 +85,16 @@ fn key_id(origin: &str, key: &VerifyingKey) -> [u8; 4] {
 }
 
 /// A tree head with its signature. Stored as JSON beside the log, exported as a checkpoint.
+/// `map_root` is absent from version-1 heads (their stored JSON has no such field).
 #[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
 pub struct SignedTreeHead {
     pub origin: String,
     pub size: u64,
     pub root: Hash,
     pub at: UtcMillis,
+    /// The root of the traveler map after the first `size` entries (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub map_root: Option<Hash>,
     /// Key id, 8 hex digits.
     pub key_id: String,
     /// ed25519 signature over [`SignedTreeHead::signed_body`], base64.
@@ -95,7 +104,18 @@ pub struct SignedTreeHead {
 impl SignedTreeHead {
     /// The note body the signature covers.
     pub fn signed_body(&self) -> String {
-        note_body(&self.origin, self.size, &self.root, self.at)
+        note_body(
+            &self.origin,
+            self.size,
+            &self.root,
+            self.at,
+            self.map_root.as_ref(),
+        )
+    }
+
+    /// 2 when the head commits to the traveler map, 1 before.
+    pub fn version(&self) -> u8 {
+        if self.map_root.is_some() { 2 } else { 1 }
     }
 
     /// The checkpoint note: body, blank line, signature line.
@@ -119,8 +139,14 @@ impl SignedTreeHead {
             .split_once("\n\n")
             .ok_or_else(|| bad("no blank line between the body and the signature"))?;
         let lines: Vec<&str> = body.split('\n').collect();
-        let [origin, size, root, time] = lines[..] else {
-            return Err(bad("the body must have 4 lines: origin, size, root, time"));
+        let (origin, size, root, time, map) = match lines[..] {
+            [origin, size, root, time] => (origin, size, root, time, None),
+            [origin, size, root, time, map] => (origin, size, root, time, Some(map)),
+            _ => {
+                return Err(bad(
+                    "the body must have 4 or 5 lines: origin, size, root, time and the traveler map",
+                ));
+            }
         };
         check_origin(origin)?;
         let size: u64 = size
@@ -136,6 +162,15 @@ impl SignedTreeHead {
             .ok_or_else(|| bad("line 4 must be `time <RFC 3339>`"))?
             .parse()
             .map_err(|_| bad("line 4 (time) is not an RFC 3339 time"))?;
+        let map_root = map
+            .map(|line| {
+                line.strip_prefix("traveler-map ")
+                    .and_then(|b| B64.decode(b).ok())
+                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
+                    .map(Hash)
+                    .ok_or_else(|| bad("line 5 must be `traveler-map <32 bytes of base64>`"))
+            })
+            .transpose()?;
         let sig_line = sigs
             .strip_suffix('\n')
             .ok_or_else(|| bad("the signature line must end with a newline"))?;
@@ -158,6 +193,7 @@ impl SignedTreeHead {
             size,
             root: Hash(root_bytes),
             at,
+            map_root,
             key_id: hex::encode(&sig[..4]),
             signature: B64.encode(&sig[4..]),
         };
@@ -171,8 +207,12 @@ impl SignedTreeHead {
     }
 }
 
-fn note_body(origin: &str, size: u64, root: &Hash, at: UtcMillis) -> String {
-    format!("{origin}\n{size}\n{}\ntime {at}\n", B64.encode(root.0))
+fn note_body(origin: &str, size: u64, root: &Hash, at: UtcMillis, map: Option<&Hash>) -> String {
+    let mut body = format!("{origin}\n{size}\n{}\ntime {at}\n", B64.encode(root.0));
+    if let Some(m) = map {
+        body.push_str(&format!("traveler-map {}\n", B64.encode(m.0)));
+    }
+    body
 }
 
 /// Signs tree heads with the log's ed25519 key.
@@ -212,15 +252,39 @@ impl HeadSigner {
         HeadVerifier::new(&self.origin, self.key.verifying_key()).expect("origin checked")
     }
 
-    /// Signs the head of a tree of `size` leaves with root `root`, dated `at`.
+    /// Signs the version-2 head of a tree of `size` leaves with root `root` and traveler map
+    /// root `map_root`, dated `at` ([`crate::Appender::sign_head`] calls this).
+    pub fn sign_with_map(
+        &self,
+        size: u64,
+        root: Hash,
+        map_root: Hash,
+        at: UtcMillis,
+    ) -> SignedTreeHead {
+        self.sign_note(size, root, Some(map_root), at)
+    }
+
+    /// Signs a version-1 head (no traveler map): what heads were before version 2. Kept to
+    /// check old logs and for tests; new heads commit to the map ([`HeadSigner::sign_with_map`]).
     pub fn sign(&self, size: u64, root: Hash, at: UtcMillis) -> SignedTreeHead {
-        let body = note_body(&self.origin, size, &root, at);
+        self.sign_note(size, root, None, at)
+    }
+
+    fn sign_note(
+        &self,
+        size: u64,
+        root: Hash,
+        map_root: Option<Hash>,
+        at: UtcMillis,
+    ) -> SignedTreeHead {
+        let body = note_body(&self.origin, size, &root, at, map_root.as_ref());
         let sig = self.key.sign(body.as_bytes());
         SignedTreeHead {
             origin: self.origin.clone(),
             size,
             root,
             at,
+            map_root,
             key_id: hex::encode(key_id(&self.origin, &self.key.verifying_key())),
             signature: B64.encode(sig.to_bytes()),
         }
@@ -383,6 +447,45 @@ mod tests {
         tampered.replace_range(i..i + 1, if &text[i..i + 1] == "0" { "1" } else { "0" });
         assert!(HeadVerifier::from_note_key(&tampered).is_err());
         assert!(HeadVerifier::from_note_key("nonsense").is_err());
+    }
+
+    #[test]
+    fn version_2_heads_sign_the_map_root_and_it_cannot_be_stripped() {
+        let s = signer();
+        let head = s.sign_with_map(42, leaf_hash(b"r"), leaf_hash(b"m"), at());
+        assert_eq!(head.version(), 2);
+        s.verifier().verify(&head).unwrap();
+        let text = head.to_checkpoint();
+        assert!(
+            text.contains("\ntime 2021-03-04T05:06:07.123Z\ntraveler-map "),
+            "{text}"
+        );
+        let back = SignedTreeHead::from_checkpoint(&text).unwrap();
+        assert_eq!(back, head);
+        let json = serde_json::to_string(&head).unwrap();
+        assert_eq!(serde_json::from_str::<SignedTreeHead>(&json).unwrap(), head);
+        for altered in [
+            SignedTreeHead {
+                map_root: None,
+                ..head.clone()
+            },
+            SignedTreeHead {
+                map_root: Some(leaf_hash(b"n")),
+                ..head.clone()
+            },
+        ] {
+            assert!(s.verifier().verify(&altered).is_err());
+        }
+        // A version-1 head's JSON has no map field and reads back as version 1.
+        let v1 = s.sign(42, leaf_hash(b"r"), at());
+        let json = serde_json::to_string(&v1).unwrap();
+        assert!(!json.contains("map_root"), "{json}");
+        assert_eq!(
+            serde_json::from_str::<SignedTreeHead>(&json)
+                .unwrap()
+                .version(),
+            1
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Audit bundles: one traveler's custody chain built from the log, checked offline, and every
 //! kind of edit refused with a message naming what failed.
 
-use closedloop_ledger::bundle::{BUNDLE_FORMAT, BundleError};
+use closedloop_ledger::bundle::{BUNDLE_FORMAT, BUNDLE_FORMAT_V1, BundleError};
 use closedloop_ledger::entry::{
     ChecklistCompleted, ChecklistKind, Decision, GateDecision, HandOver, Party, Place, PlaceKind,
     Role, Subject, SubjectKind,
@@ -9,8 +9,8 @@ use closedloop_ledger::entry::{
 use closedloop_ledger::merkle::{Hash, leaf_hash};
 use closedloop_ledger::testing::{sample_body, sample_traveler};
 use closedloop_ledger::{
-    Appender, Body, Bundle, HeadError, HeadSigner, Id, ProofTree, SignedTreeHead, TravelerRef,
-    UtcMillis, check, check_with_key,
+    Appender, Body, Bundle, Completeness, HeadError, HeadSigner, Id, ProofTree, SignedTreeHead,
+    TravelerRef, UtcMillis, check, check_with_key,
 };
 
 fn signer() -> HeadSigner {
@@ -31,6 +31,11 @@ fn traveler() -> TravelerRef {
 /// The chain of traveler 90001: port → crew, hand-over check, departure gate, crew rotation,
 /// crew → hotel.
 fn chain() -> Vec<Body> {
+    chain_of(true)
+}
+
+/// The chain, with or without the crew rotation (without it, custody jumps from c-9 to c-10).
+fn chain_of(rotation: bool) -> Vec<Body> {
     let travelers = vec![traveler(), sample_traveler(90_002)];
     let batch = Id::new("b-77").unwrap();
     let subject = Subject {
@@ -52,7 +57,7 @@ fn chain() -> Vec<Body> {
             to_batch: None,
         })
     };
-    vec![
+    let mut chain = vec![
         hand_over(
             party(Role::PortStaff, "s-1"),
             party(Role::TransferCrew, "c-9"),
@@ -87,20 +92,29 @@ fn chain() -> Vec<Body> {
             party(Role::HotelStaff, "h-4"),
             PlaceKind::Hotel,
         ),
-    ]
+    ];
+    if !rotation {
+        chain.remove(3);
+    }
+    chain
 }
 
 struct Log {
     rows: Vec<(u64, Vec<u8>)>,
     leaves: Vec<Hash>,
     head: SignedTreeHead,
+    appender: Appender,
 }
 
 /// 200 sample entries with the chain's four spread among them, one head at the end.
 fn log() -> Log {
+    log_of(chain())
+}
+
+fn log_of(chain: Vec<Body>) -> Log {
     let mut a = Appender::new();
     let (mut rows, mut leaves) = (Vec::new(), Vec::new());
-    let mut chain = chain().into_iter();
+    let mut chain = chain.into_iter();
     for i in 0..200u64 {
         let body = if i % 37 == 5 {
             chain.next().unwrap_or_else(|| sample_body(i))
@@ -116,11 +130,19 @@ fn log() -> Log {
         &signer(),
         UtcMillis::from_unix_ms(1_614_900_000_000).unwrap(),
     );
-    Log { rows, leaves, head }
+    Log {
+        rows,
+        leaves,
+        head,
+        appender: a,
+    }
 }
 
 fn bundle() -> Bundle {
-    let log = log();
+    bundle_of(&log())
+}
+
+fn bundle_of(log: &Log) -> Bundle {
     let t = traveler();
     let mine = log.rows.iter().filter(|(_, bytes)| {
         closedloop_ledger::Entry::from_canonical(bytes)
@@ -133,6 +155,7 @@ fn bundle() -> Bundle {
         &signer().verifier(),
         &ProofTree::new(log.leaves.clone()),
         mine.cloned(),
+        log.appender.map().unwrap().proof(&t).unwrap(),
     )
     .unwrap()
 }
@@ -152,6 +175,8 @@ fn a_bundle_round_trips_through_json_and_checks_offline() {
     assert_eq!(s.tree_size, 200);
     assert_eq!(s.hand_overs, 3);
     assert!(s.custody_breaks.is_empty(), "{:?}", s.custody_breaks);
+    assert_eq!(s.completeness, Completeness::Complete);
+    assert_eq!(back.format, BUNDLE_FORMAT);
     let kinds: Vec<&str> = s.entries.iter().map(|e| e.kind).collect();
     assert_eq!(
         kinds,
@@ -243,7 +268,12 @@ fn a_re_signed_bundle_passes_only_its_own_key() {
     // reports the forger's key; `check_with_key` against the office's key refuses it.
     let log = log();
     let forger = HeadSigner::new("closedloop.test/suqian", [4; 32]).unwrap();
-    let head = forger.sign(log.head.size, log.head.root, log.head.at);
+    let head = forger.sign_with_map(
+        log.head.size,
+        log.head.root,
+        log.head.map_root.unwrap(),
+        log.head.at,
+    );
     let mut b = bundle();
     b.checkpoint = head.to_checkpoint();
     assert!(matches!(
@@ -260,27 +290,129 @@ fn a_re_signed_bundle_passes_only_its_own_key() {
 }
 
 #[test]
-fn a_dropped_hand_over_shows_as_a_custody_break() {
-    // Completeness cannot be proven offline, but a hole in the hand-over chain is visible.
+fn a_dropped_hand_over_fails_naming_it() {
+    // Before format 2 a cut-out hand-over only showed as a custody break; now it is named.
     let mut b = bundle();
     let rotation = b.entries.remove(3);
-    let s = check(&b).unwrap();
+    let err = check(&b).unwrap_err();
+    assert_eq!(
+        err,
+        BundleError::MissingLinked {
+            index: rotation.index,
+            kind: "hand_over".into(),
+            linked_from: b.entries[3].index,
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "entry {} (hand_over) is missing: entry {} links to it as the traveler's previous entry; the bundle was cut",
+            rotation.index, b.entries[3].index
+        )
+    );
+}
+
+#[test]
+fn a_gap_in_custody_shows_as_a_custody_break() {
+    // The log itself lacks the rotation: the bundle is complete, custody jumps from c-9 to c-10.
+    let log = log_of(chain_of(false));
+    let s = check(&bundle_of(&log)).unwrap();
+    assert_eq!(s.completeness, Completeness::Complete);
     assert_eq!(s.custody_breaks.len(), 1);
     let gap = &s.custody_breaks[0];
-    assert_eq!(gap.index, b.entries[3].index);
     assert_eq!(
         (gap.previous_receiver.id.as_str(), gap.giver.id.as_str()),
         ("c-9", "c-10")
     );
-    assert!(rotation.index < gap.index);
+}
+
+#[test]
+fn a_cut_tail_fails_naming_the_latest_entry() {
+    let mut b = bundle();
+    let last = b.entries.pop().unwrap();
+    let err = check(&b).unwrap_err();
+    assert_eq!(
+        err,
+        BundleError::MissingLatest {
+            index: last.index,
+            kind: "hand_over".into()
+        }
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "entry {} (hand_over) is missing: the signed head's traveler map names it as the traveler's latest entry",
+            last.index
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn stripping_or_altering_the_map_proof_fails() {
+    let mut b = bundle();
+    b.traveler_map = None;
+    assert_eq!(
+        check(&b).unwrap_err(),
+        BundleError::NoMap("the traveler map proof")
+    );
+    // Downgrading to format 1 does not hide anything: the checkpoint commits to the map.
+    let mut b = bundle();
+    b.format = BUNDLE_FORMAT_V1.into();
+    b.traveler_map = None;
+    b.entries.pop();
+    assert_eq!(check(&b).unwrap_err(), BundleError::Downgraded);
+    // A proof claiming an earlier latest entry (to make a cut tail pass) leads to another root.
+    let mut b = bundle();
+    b.entries.pop();
+    let map = b.traveler_map.as_mut().unwrap();
+    map.latest.seq = b.entries.last().unwrap().index;
+    assert_eq!(check(&b).unwrap_err(), BundleError::MapMismatch);
+    // Another traveler's proof is not this traveler's.
+    let log = log();
+    let mut b = bundle();
+    b.traveler_map = log
+        .appender
+        .map()
+        .unwrap()
+        .proof(&sample_traveler(90_002))
+        .unwrap();
+    assert_eq!(check(&b).unwrap_err(), BundleError::MapMismatch);
+}
+
+#[test]
+fn building_refuses_an_incomplete_index() {
+    // The store's traveler index lost a row: the office learns it when building, not the auditor.
+    let log = log();
+    let t = traveler();
+    let mut mine: Vec<(u64, Vec<u8>)> = log
+        .rows
+        .iter()
+        .filter(|(_, bytes)| {
+            closedloop_ledger::Entry::from_canonical(bytes)
+                .unwrap()
+                .mentions(&t)
+        })
+        .cloned()
+        .collect();
+    let lost = mine.remove(1).0;
+    let err = Bundle::build(
+        t,
+        &log.head,
+        &signer().verifier(),
+        &ProofTree::new(log.leaves.clone()),
+        mine,
+        log.appender.map().unwrap().proof(&t).unwrap(),
+    )
+    .unwrap_err();
+    assert_eq!(err.missing_entry(), Some(lost));
 }
 
 #[test]
 fn malformed_bundles_name_the_problem() {
     let mut b = bundle();
     b.format = "something/2".into();
-    assert!(failure(&b).contains("closedloop-ledger-bundle/1"));
-    assert_eq!(BUNDLE_FORMAT, "closedloop-ledger-bundle/1");
+    assert!(failure(&b).contains("closedloop-ledger-bundle/2"));
+    assert_eq!(BUNDLE_FORMAT, "closedloop-ledger-bundle/2");
     let mut b = bundle();
     b.entries.clear();
     assert!(matches!(check(&b), Err(BundleError::NoEntries)));
@@ -299,12 +431,14 @@ fn building_refuses_a_store_that_disagrees_with_its_head() {
     let log = log();
     let mut leaves = log.leaves.clone();
     leaves[3] = leaf_hash(b"edited");
+    let proof = log.appender.map().unwrap().proof(&traveler()).unwrap();
     let err = Bundle::build(
         traveler(),
         &log.head,
         &signer().verifier(),
         &ProofTree::new(leaves),
         log.rows.clone(),
+        proof.clone(),
     )
     .unwrap_err();
     assert_eq!(err, BundleError::StoreDisagrees { size: 200 });
@@ -315,6 +449,7 @@ fn building_refuses_a_store_that_disagrees_with_its_head() {
         &signer().verifier(),
         &ProofTree::new(log.leaves.clone()),
         log.rows[..1].to_vec(),
+        proof,
     )
     .unwrap_err();
     assert!(

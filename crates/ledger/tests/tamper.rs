@@ -4,7 +4,7 @@
 use closedloop_ledger::audit::{AuditProblem, StoredEntry, audit_log};
 use closedloop_ledger::merkle::leaf_hash;
 use closedloop_ledger::testing::{sample_body, sample_traveler};
-use closedloop_ledger::{Appender, Body, HeadSigner, SignedTreeHead, UtcMillis};
+use closedloop_ledger::{Appender, Body, Entry, HeadSigner, SignedTreeHead, UtcMillis};
 
 const N: u64 = 250;
 const BATCH: u64 = 100;
@@ -133,7 +133,7 @@ fn a_rehashed_change_to_the_last_entry_is_caught_by_the_signed_head() {
 #[test]
 fn non_canonical_bytes_are_refused_even_with_a_matching_hash() {
     let (mut rows, heads) = log();
-    edit(&mut rows[10], "{\"v\":1,", "{\"v\":1, ", true);
+    edit(&mut rows[10], "{\"v\":2,", "{\"v\":2, ", true);
     let err = audit(rows, &heads).unwrap_err();
     assert!(
         matches!(err, AuditProblem::Unreadable { seq: 10, .. }),
@@ -320,4 +320,86 @@ fn sample_traveler_refs_are_in_the_log() {
         })
         .count();
     assert!(hits >= 2);
+}
+
+#[test]
+fn a_rehashed_link_edit_is_named_even_on_the_last_entry() {
+    // No later entry's back-link covers the last entry; its traveler link does.
+    let (mut rows, heads) = log();
+    let last = rows.len() - 1;
+    let entry = Entry::from_canonical(&rows[last].canonical).unwrap();
+    // Entry 249 is its travelers' first (a new batch of sample travelers starts at 248).
+    assert!(entry.links.as_ref().unwrap()[0].is_none());
+    let to = "\"links\":[{\"seq\":5,\"kind\":\"hand_over\"},";
+    edit(&mut rows[last], "\"links\":[null,", to, true);
+    let err = audit(rows, &heads).unwrap_err();
+    assert!(
+        matches!(err, AuditProblem::LinkBroken { seq: 249, .. }),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains(
+            "to entry 5 (hand_over) but the traveler's previous entry is none (the traveler's first entry)"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_head_whose_map_root_is_not_the_logs_is_named() {
+    let (rows, mut heads) = log();
+    let h = heads[1].clone();
+    heads[1] = signer().sign_with_map(h.size, h.root, leaf_hash(b"another map"), h.at);
+    let err = audit(rows, &heads).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            AuditProblem::MapMismatch {
+                size: 200,
+                from: 100,
+                to: 199,
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_log_never_goes_back_to_version_1() {
+    // A version-1 head over version-2 entries.
+    let (rows, mut heads) = log();
+    let h = heads[0].clone();
+    heads[0] = signer().sign(h.size, h.root, h.at);
+    assert!(matches!(
+        audit(rows, &heads).unwrap_err(),
+        AuditProblem::HeadDowngrade {
+            size: 100,
+            first_v2: 0,
+            ..
+        }
+    ));
+    // A version-1 entry after version-2 ones, chained and hashed correctly.
+    let (mut rows, _) = log();
+    let mut old = Entry::from_canonical(&rows[249].canonical).unwrap();
+    old.links = None;
+    rows[249].canonical = old.to_canonical();
+    rows[249].leaf_hash = leaf_hash(&rows[249].canonical);
+    assert!(old.to_canonical().starts_with(b"{\"v\":1,"));
+    assert_eq!(
+        audit(rows, &[]).unwrap_err(),
+        AuditProblem::VersionDowngrade {
+            seq: 249,
+            first_v2: 0
+        }
+    );
+}
+
+#[test]
+fn the_audit_rebuilds_the_traveler_map() {
+    let (rows, heads) = log();
+    let s = audit_log(rows, &heads, &signer().verifier()).unwrap();
+    assert_eq!(Some(s.map_root), heads.last().unwrap().map_root);
+    // sample bodies name travelers (i / 4) * 3 .. + 3 of every i, except check-lists.
+    assert!(s.travelers > 150, "{}", s.travelers);
 }

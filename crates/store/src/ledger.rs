@@ -1,8 +1,10 @@
-//! The custody ledger's rows: entries, their traveler index, signed heads and the appender's
-//! state (`ledger_entries`, `ledger_traveler_refs`, `ledger_heads`, `ledger_state`).
+//! The custody ledger's rows: entries, their traveler index, signed heads, the appender's
+//! state and the traveler map (`ledger_entries`, `ledger_traveler_refs`, `ledger_heads`,
+//! `ledger_state`, `ledger_map_records`, `ledger_map_nodes`).
 //!
-//! An append batch is one transaction: the entries, their traveler references, the new signed
-//! head and the new appender state commit together or not at all, durably (SQLite WAL with
+//! An append batch is one transaction: the entries, their traveler references, the changed
+//! traveler map rows, the new signed head and the new appender state commit together or not at
+//! all, durably (SQLite WAL with
 //! `synchronous=FULL`, PostgreSQL `synchronous_commit=on`, set per connection in
 //! [`crate::connection`]). The caller's [`Appender`] is replaced only after the commit, as the
 //! ledger crate prescribes, so a failed batch leaves it at the stored state.
@@ -11,20 +13,36 @@
 //! the whole transaction (waiting on `busy_timeout` rather than failing at commit on a stale
 //! snapshot) and PostgreSQL holds the row lock, so two processes never interleave appends. If
 //! another process appended since the caller's appender was read, the stored state wins.
+//!
+//! **The traveler map** (ledger format version 2, [`closedloop_ledger::map`]). Each append
+//! reads only the map rows of the buckets its entries' travelers fall in — their records and
+//! the four nodes above each bucket — checks them against the map root in the appender state
+//! ([`TravelerMap::partial`]), appends (linking each traveler to their previous entry), and
+//! writes back the records and nodes that changed: a few indexed reads and writes per batch
+//! whatever the number of travelers. The first append after the migration that added the map
+//! finds a version-1 state and builds the whole map from the stored entries once.
 
-use crate::schema::{ledger_entries, ledger_heads, ledger_state, ledger_traveler_refs};
+use crate::schema::{
+    ledger_entries, ledger_heads, ledger_map_nodes, ledger_map_records, ledger_state,
+    ledger_traveler_refs,
+};
 use crate::{DbConnection, StoreError};
 use chrono::{NaiveDateTime, Utc};
 use closedloop_domain::Lang;
 use closedloop_ledger::crosscheck::{CrossChecked, CustodyProblem, EntryColumns, cross_check};
+use closedloop_ledger::map::{self, Children};
 use closedloop_ledger::{
     Appender, AuditProblem, AuditSummary, Body, Entry, EntryError, Hash, HeadSigner, HeadVerifier,
-    Pepper, SignedTreeHead, StoredEntry, TravelerRef, UtcMillis, audit_log_with,
+    Latest, MapChanges, MapProof, Pepper, SignedTreeHead, StoredEntry, TravelerMap, TravelerRef,
+    UtcMillis, audit_log_with,
 };
 use diesel::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// PostgreSQL allows 65,535 bound values per statement.
 const INSERT_CHUNK: usize = 1_000;
+/// Above this many buckets an append reads the map tables whole rather than bucket by bucket.
+const BULK_BUCKETS: usize = 2_048;
 
 #[derive(Insertable)]
 #[diesel(table_name = ledger_entries)]
@@ -41,6 +59,23 @@ struct NewEntry<'a> {
 struct NewRef {
     traveler_ref: String,
     seq: i64,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = ledger_map_records)]
+struct MapRecordRow {
+    traveler_ref: String,
+    bucket: i64,
+    seq: i64,
+    leaf_hash: String,
+    kind: String,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = ledger_map_nodes)]
+struct MapNodeRow {
+    node: i64,
+    children: Vec<u8>,
 }
 
 /// What an append wrote, before the caller adopts `appender`.
@@ -84,6 +119,7 @@ pub fn append_in_transaction(
         return Err(StoreError::EmptyAppend);
     }
     let mut next = lock_state(conn, base)?;
+    attach_map(conn, &mut next, &entries)?;
     let first_seq = next.size();
     let mut rows = Vec::with_capacity(entries.len());
     let mut refs = Vec::new();
@@ -114,6 +150,7 @@ pub fn append_in_transaction(
     insert_rows(conn, &new_rows, &refs)?;
 
     let head = next.sign_head(signer, head_at);
+    write_map(conn, next.take_map_changes())?;
     diesel::insert_into(ledger_heads::table)
         .values((
             ledger_heads::tree_size.eq(to_i64(head.size)),
@@ -164,6 +201,241 @@ fn insert_rows(
             for part in refs.chunks(INSERT_CHUNK * 2) {
                 diesel::insert_into(ledger_traveler_refs::table)
                     .values(part)
+                    .execute(c)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Gives `next` the traveler map its batch needs: a view of the buckets of every traveler the
+/// batch names, read and checked against the state's map root; or, for a version-1 state, the
+/// whole map built from the stored entries (once: the state is version 2 after this batch).
+fn attach_map(
+    conn: &mut DbConnection,
+    next: &mut Appender,
+    entries: &[(UtcMillis, Body)],
+) -> Result<(), StoreError> {
+    let Some(root) = next.map_root() else {
+        return build_map(conn, next);
+    };
+    let buckets: BTreeSet<u16> = entries
+        .iter()
+        .flat_map(|(_, b)| b.travelers().iter().map(map::bucket_of))
+        .collect();
+    let view = load_view(conn, root, buckets)?;
+    next.attach_map(view).map_err(map_error)
+}
+
+fn map_error(e: closedloop_ledger::MapError) -> StoreError {
+    StoreError::LedgerState(e.to_string())
+}
+
+/// The stored map rows of `buckets` as a checked view under `root`.
+fn load_view(
+    conn: &mut DbConnection,
+    root: Hash,
+    buckets: BTreeSet<u16>,
+) -> Result<TravelerMap, StoreError> {
+    if buckets.is_empty() {
+        return Ok(TravelerMap::unloaded(root));
+    }
+    let ids = map::path_nodes(&buckets);
+    let (records, nodes) = match conn {
+        // A batch naming a large share of the travelers (a purge): read the tables whole.
+        DbConnection::Sqlite(c) if buckets.len() > BULK_BUCKETS => {
+            let records = record_query()
+                .load::<RecordRow>(c)?
+                .into_iter()
+                .filter(|(r, ..)| {
+                    TravelerRef::from_hex(r).map_or(true, |r| buckets.contains(&map::bucket_of(&r)))
+                })
+                .collect();
+            let nodes = ledger_map_nodes::table
+                .select((ledger_map_nodes::node, ledger_map_nodes::children))
+                .load::<(i64, Vec<u8>)>(c)?;
+            (records, nodes)
+        }
+        // In-process SQLite: one cached prepared statement per key beats a fresh IN list.
+        DbConnection::Sqlite(c) => {
+            let mut records = Vec::new();
+            for b in &buckets {
+                records.extend(
+                    record_query()
+                        .filter(ledger_map_records::bucket.eq(i64::from(*b)))
+                        .load::<RecordRow>(c)?,
+                );
+            }
+            let mut nodes = Vec::new();
+            for id in &ids {
+                nodes.extend(
+                    ledger_map_nodes::table
+                        .find(i64::from(*id))
+                        .select((ledger_map_nodes::node, ledger_map_nodes::children))
+                        .first::<(i64, Vec<u8>)>(c)
+                        .optional()?,
+                );
+            }
+            (records, nodes)
+        }
+        // Over a network, one round trip each (PostgreSQL binds an array: no limit on keys).
+        DbConnection::Pg(c) => (
+            record_query()
+                .filter(ledger_map_records::bucket.eq_any(buckets.iter().map(|b| i64::from(*b))))
+                .load::<RecordRow>(c)?,
+            ledger_map_nodes::table
+                .filter(ledger_map_nodes::node.eq_any(ids.iter().map(|id| i64::from(*id))))
+                .select((ledger_map_nodes::node, ledger_map_nodes::children))
+                .load::<(i64, Vec<u8>)>(c)?,
+        ),
+    };
+    let records = records
+        .into_iter()
+        .map(parse_record)
+        .collect::<Result<Vec<_>, _>>()?;
+    let nodes = nodes
+        .into_iter()
+        .map(parse_node)
+        .collect::<Result<Vec<_>, _>>()?;
+    TravelerMap::partial(root, buckets, records, nodes).map_err(map_error)
+}
+
+type RecordRow = (String, i64, String, String);
+
+#[allow(clippy::type_complexity)]
+fn record_query() -> diesel::dsl::Select<
+    ledger_map_records::table,
+    (
+        ledger_map_records::traveler_ref,
+        ledger_map_records::seq,
+        ledger_map_records::leaf_hash,
+        ledger_map_records::kind,
+    ),
+> {
+    ledger_map_records::table.select((
+        ledger_map_records::traveler_ref,
+        ledger_map_records::seq,
+        ledger_map_records::leaf_hash,
+        ledger_map_records::kind,
+    ))
+}
+
+fn unreadable_map(what: String) -> StoreError {
+    StoreError::LedgerState(format!("traveler map row unreadable: {what}"))
+}
+
+fn parse_record(
+    (r, seq, leaf, kind): (String, i64, String, String),
+) -> Result<(TravelerRef, Latest), StoreError> {
+    let traveler = TravelerRef::from_hex(&r).map_err(|e| unreadable_map(e.to_string()))?;
+    let leaf_hash = Hash::from_hex(&leaf).map_err(|e| unreadable_map(e.to_string()))?;
+    let seq = u64::try_from(seq).map_err(|_| unreadable_map(format!("sequence number {seq}")))?;
+    Ok((
+        traveler,
+        Latest {
+            seq,
+            leaf_hash,
+            kind,
+        },
+    ))
+}
+
+fn parse_node((id, bytes): (i64, Vec<u8>)) -> Result<(u32, Children), StoreError> {
+    let bad = || unreadable_map(format!("node {id}"));
+    let id = u32::try_from(id).map_err(|_| bad())?;
+    if bytes.len() != 32 * map::FANOUT {
+        return Err(bad());
+    }
+    let mut children = [Hash::default(); map::FANOUT];
+    for (c, chunk) in children.iter_mut().zip(bytes.chunks_exact(32)) {
+        c.0.copy_from_slice(chunk);
+    }
+    Ok((id, children))
+}
+
+/// Builds the whole traveler map of a version-1 log from its stored entries (every entry is
+/// read once, as `ledger verify` would) and attaches it; its rows are written with the batch.
+/// The stored entries must reproduce the stored state: appending never builds on a log that
+/// disagrees with it.
+fn build_map(conn: &mut DbConnection, next: &mut Appender) -> Result<(), StoreError> {
+    let rebuilt = Appender::rebuild(load_entries(conn)?)?;
+    if rebuilt.size() != next.size() || rebuilt.root() != next.root() {
+        return Err(StoreError::LedgerState(format!(
+            "the stored entries give {} entries with root {} but the state says {} with root {}: the traveler map is built from the entries only once they verify",
+            rebuilt.size(),
+            rebuilt.root().short(),
+            next.size(),
+            next.root().short()
+        )));
+    }
+    let whole = rebuilt
+        .map()
+        .expect("a rebuilt appender has its map")
+        .clone();
+    next.attach_map(whole).map_err(map_error)
+}
+
+/// Writes the map rows an append batch changed (insert or update).
+fn write_map(conn: &mut DbConnection, changes: MapChanges) -> Result<(), StoreError> {
+    let records: Vec<MapRecordRow> = changes
+        .records
+        .into_iter()
+        .map(|(r, l)| MapRecordRow {
+            traveler_ref: r.to_hex(),
+            bucket: i64::from(map::bucket_of(&r)),
+            seq: to_i64(l.seq),
+            leaf_hash: l.leaf_hash.to_hex(),
+            kind: l.kind,
+        })
+        .collect();
+    let nodes: Vec<MapNodeRow> = changes
+        .nodes
+        .into_iter()
+        .map(|(id, children)| MapNodeRow {
+            node: i64::from(id),
+            children: children.iter().flat_map(|h| h.0).collect(),
+        })
+        .collect();
+    match conn {
+        // One cached prepared statement per row, as for the entries.
+        DbConnection::Sqlite(c) => {
+            for r in &records {
+                diesel::insert_into(ledger_map_records::table)
+                    .values(r)
+                    .on_conflict(ledger_map_records::traveler_ref)
+                    .do_update()
+                    .set(r)
+                    .execute(c)?;
+            }
+            for n in &nodes {
+                diesel::insert_into(ledger_map_nodes::table)
+                    .values(n)
+                    .on_conflict(ledger_map_nodes::node)
+                    .do_update()
+                    .set(n)
+                    .execute(c)?;
+            }
+        }
+        DbConnection::Pg(c) => {
+            use diesel::upsert::excluded;
+            for part in records.chunks(INSERT_CHUNK) {
+                diesel::insert_into(ledger_map_records::table)
+                    .values(part)
+                    .on_conflict(ledger_map_records::traveler_ref)
+                    .do_update()
+                    .set((
+                        ledger_map_records::seq.eq(excluded(ledger_map_records::seq)),
+                        ledger_map_records::leaf_hash.eq(excluded(ledger_map_records::leaf_hash)),
+                        ledger_map_records::kind.eq(excluded(ledger_map_records::kind)),
+                    ))
+                    .execute(c)?;
+            }
+            for part in nodes.chunks(INSERT_CHUNK) {
+                diesel::insert_into(ledger_map_nodes::table)
+                    .values(part)
+                    .on_conflict(ledger_map_nodes::node)
+                    .do_update()
+                    .set(ledger_map_nodes::children.eq(excluded(ledger_map_nodes::children)))
                     .execute(c)?;
             }
         }
@@ -327,6 +599,78 @@ pub fn entries_for_traveler(
         .collect())
 }
 
+/// Everything `ledger proof` needs for one traveler, read in one snapshot (so that the head,
+/// the map rows and the entries agree even while appends go on).
+#[derive(Debug, Clone)]
+pub struct BundleMaterial {
+    /// The latest signed head.
+    pub head: SignedTreeHead,
+    /// `(seq, canonical bytes)` of every entry naming the traveler below the head's size.
+    pub entries: Vec<(u64, Vec<u8>)>,
+    /// The leaf hashes of entries `0..head.size`.
+    pub leaves: Vec<Hash>,
+    /// The traveler's proof in the head's traveler map (version-2 heads; `None` for a
+    /// version-1 head, or when no entry names the traveler).
+    pub map_proof: Option<MapProof>,
+}
+
+/// [`BundleMaterial`] of `traveler`; `None` when no head is signed yet.
+pub fn bundle_material(
+    conn: &mut DbConnection,
+    traveler: &TravelerRef,
+) -> Result<Option<BundleMaterial>, StoreError> {
+    read_snapshot(conn, |conn| {
+        let Some(head) = latest_head(conn)? else {
+            return Ok(None);
+        };
+        let entries: Vec<(u64, Vec<u8>)> = entries_for_traveler(conn, traveler)?
+            .into_iter()
+            .filter(|(i, _)| *i < head.size)
+            .collect();
+        let map_proof = match head.map_root {
+            Some(root) if !entries.is_empty() => map_proof(conn, root, traveler)?,
+            _ => None,
+        };
+        let leaves = if entries.is_empty() {
+            Vec::new()
+        } else {
+            leaf_hashes_upto(conn, head.size)?
+        };
+        Ok(Some(BundleMaterial {
+            head,
+            entries,
+            leaves,
+            map_proof,
+        }))
+    })
+}
+
+/// The proof of `traveler`'s latest entry under the map root `root` (the latest head's), from
+/// the stored rows of the traveler's bucket; `None` when the map has no record of them.
+pub fn map_proof(
+    conn: &mut DbConnection,
+    root: Hash,
+    traveler: &TravelerRef,
+) -> Result<Option<MapProof>, StoreError> {
+    let view = load_view(conn, root, BTreeSet::from([map::bucket_of(traveler)]))?;
+    view.proof(traveler).map_err(map_error)
+}
+
+/// Runs `f` in one read transaction that sees a single snapshot: SQLite's deferred
+/// transaction does (WAL), PostgreSQL needs `REPEATABLE READ` for it.
+fn read_snapshot<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    use diesel::connection::SimpleConnection;
+    conn.transaction(|conn| {
+        if let DbConnection::Pg(c) = conn {
+            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        }
+        f(conn)
+    })
+}
+
 /// Why `ledger verify` fails: the audit's first problem, a disagreement of the rows the audit
 /// does not read with the entries it checked, or the first custody row that disagrees with the
 /// entries. Each has a stable [`code`](LedgerProblem::code) and a text in both languages
@@ -338,6 +682,7 @@ pub fn entries_for_traveler(
 /// | `ledger_state_mismatch` | [`LedgerProblem::State`] |
 /// | `ledger_state_unreadable` | [`LedgerProblem::StateUnreadable`] |
 /// | `ledger_index_mismatch` | [`LedgerProblem::Index`] |
+/// | `ledger_map_mismatch` | [`LedgerProblem::Map`] |
 /// | `custody_row_added`, `custody_row_changed`, `custody_row_removed` | [`LedgerProblem::Custody`] |
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LedgerProblem {
@@ -358,6 +703,10 @@ pub enum LedgerProblem {
         "the traveler index disagrees with entry {seq}: travelers' audit bundles would leave it out or name it wrongly; the ledger_traveler_refs rows were edited"
     )]
     Index { seq: u64 },
+    #[error(
+        "the stored traveler map disagrees with the entries ({0}): the ledger_map_records, ledger_map_nodes or ledger_state rows were edited; appends refuse to build on them and bundles cannot be written"
+    )]
+    Map(String),
     /// The first custody row that disagrees with the entries, and how many more do.
     #[error("{}{}", .problem, more_en(*.more))]
     Custody {
@@ -378,7 +727,9 @@ impl LedgerProblem {
     pub fn first_entry(&self) -> Option<u64> {
         match self {
             LedgerProblem::Audit(p) => p.first_entry(),
-            LedgerProblem::State { .. } | LedgerProblem::StateUnreadable(_) => None,
+            LedgerProblem::State { .. }
+            | LedgerProblem::StateUnreadable(_)
+            | LedgerProblem::Map(_) => None,
             LedgerProblem::Index { seq } => Some(*seq),
             LedgerProblem::Custody { problem, .. } => problem.entry,
         }
@@ -391,6 +742,7 @@ impl LedgerProblem {
             LedgerProblem::State { .. } => "ledger_state_mismatch",
             LedgerProblem::StateUnreadable(_) => "ledger_state_unreadable",
             LedgerProblem::Index { .. } => "ledger_index_mismatch",
+            LedgerProblem::Map(_) => "ledger_map_mismatch",
             LedgerProblem::Custody { problem, .. } => problem.code(),
         }
     }
@@ -423,6 +775,9 @@ impl LedgerProblem {
             LedgerProblem::StateUnreadable(d) => format!("存储的账本状态无法读取：{d}"),
             LedgerProblem::Index { seq } => format!(
                 "旅客索引与记录 {seq} 不一致：旅客审计包会遗漏或错列该记录；ledger_traveler_refs 表已被修改"
+            ),
+            LedgerProblem::Map(d) => format!(
+                "存储的旅客索引树与账本记录不一致（{d}）：ledger_map_records、ledger_map_nodes 或 ledger_state 表已被修改"
             ),
             LedgerProblem::Custody { problem, more } => {
                 let mut m = problem.message(lang);
@@ -465,10 +820,13 @@ pub fn verify(
             .and_then(|index| Ok((index, crate::crosscheck::load_custody_rows(conn)?)));
         (audit.join().expect("the audit does not panic"), loaded)
     });
-    let (log, entries) = match checked {
+    let (log, entries, state) = match checked {
         Ok(done) => done,
         Err(p) => return Ok(Err(p)),
     };
+    if let Some(problem) = map_problem(conn, &state, &log)? {
+        return Ok(Err(problem));
+    }
     let (mut index, mut custody) = loaded?;
     if let Some(seq) = first_index_mismatch(&mut index, &entries) {
         return Ok(Err(LedgerProblem::Index { seq }));
@@ -492,14 +850,71 @@ pub fn audit(
     extra: &[SignedTreeHead],
 ) -> Result<Result<AuditSummary, LedgerProblem>, StoreError> {
     let (log, _) = LogRows::load(conn, extra)?;
-    let (summary, entries) = match log.check(verifier) {
+    let (summary, entries, state) = match log.check(verifier) {
         Ok(done) => done,
         Err(p) => return Ok(Err(p)),
     };
+    if let Some(problem) = map_problem(conn, &state, &summary)? {
+        return Ok(Err(problem));
+    }
     if let Some(seq) = first_index_mismatch(&mut load_index(conn)?, &entries) {
         return Ok(Err(LedgerProblem::Index { seq }));
     }
     Ok(Ok(summary))
+}
+
+/// Whether the stored traveler map (its root in the state, its record and node rows) is the
+/// one the audit rebuilt from the entries. A version-1 state has no map rows yet.
+fn map_problem(
+    conn: &mut DbConnection,
+    state: &Appender,
+    summary: &AuditSummary,
+) -> Result<Option<LedgerProblem>, StoreError> {
+    let Some(state_root) = state.map_root() else {
+        return Ok(None);
+    };
+    let problem = |what: String| Ok(Some(LedgerProblem::Map(what)));
+    if state_root != summary.map_root {
+        return problem(format!(
+            "the state's map root is {} but the entries give {}",
+            state_root.short(),
+            summary.map_root.short()
+        ));
+    }
+    let records = record_query().load::<RecordRow>(conn)?;
+    let mut parsed = Vec::with_capacity(records.len());
+    for row in records {
+        match parse_record(row) {
+            Ok(r) => parsed.push(r),
+            Err(e) => return problem(e.to_string()),
+        }
+    }
+    let stored = parsed.len() as u64;
+    let rebuilt = TravelerMap::from_records(parsed);
+    if stored != summary.travelers || rebuilt.root() != summary.map_root {
+        return problem(format!(
+            "the {stored} record rows give root {} but the entries give {} travelers with root {}",
+            rebuilt.root().short(),
+            summary.travelers,
+            summary.map_root.short()
+        ));
+    }
+    let expected: BTreeMap<u32, &Children> = rebuilt.nodes().collect();
+    let nodes = ledger_map_nodes::table
+        .select((ledger_map_nodes::node, ledger_map_nodes::children))
+        .load::<(i64, Vec<u8>)>(conn)?;
+    let mut seen = 0;
+    for row in nodes {
+        let id = row.0;
+        match parse_node(row) {
+            Ok((n, children)) if expected.get(&n) == Some(&&children) => seen += 1,
+            _ => return problem(format!("node row {id} is not the node the records give")),
+        }
+    }
+    if seen != expected.len() {
+        return problem(format!("{} node rows are missing", expected.len() - seen));
+    }
+    Ok(None)
 }
 
 /// Everything the audit and the state check read.
@@ -541,8 +956,13 @@ impl LogRows {
         Ok((LogRows { rows, heads, state }, columns))
     }
 
-    /// The audit and the appender state; the entries (in `seq` order) when they pass.
-    fn check(self, verifier: &HeadVerifier) -> Result<(AuditSummary, Vec<Entry>), LedgerProblem> {
+    /// The audit and the appender state; the entries (in `seq` order) and the state when they
+    /// pass.
+    #[allow(clippy::type_complexity)]
+    fn check(
+        self,
+        verifier: &HeadVerifier,
+    ) -> Result<(AuditSummary, Vec<Entry>, Appender), LedgerProblem> {
         let LogRows { rows, heads, state } = self;
         let mut parsed = parse_all(&rows);
         let mut entries = Vec::with_capacity(rows.len());
@@ -566,7 +986,7 @@ impl LogRows {
                 root: summary.root,
             });
         }
-        Ok((summary, entries))
+        Ok((summary, entries, state))
     }
 }
 

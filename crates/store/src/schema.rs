@@ -172,6 +172,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    ledger_map_records (traveler_ref) {
+        traveler_ref -> Text,
+        bucket -> BigInt,
+        seq -> BigInt,
+        leaf_hash -> Text,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    ledger_map_nodes (node) {
+        node -> BigInt,
+        children -> Binary,
+    }
+}
+
+diesel::table! {
     checklist_instances (id) {
         id -> BigInt,
         kind -> Text,
@@ -303,6 +320,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_traveler_refs,
     ledger_heads,
     ledger_state,
+    ledger_map_records,
+    ledger_map_nodes,
     checklist_instances,
     gate_decisions,
     handover_requests,

@@ -5,13 +5,23 @@
 //! leaf hashes, so they must be the same on every machine and in every year:
 //!
 //! **Canonical encoding rule.** Compact JSON (no whitespace) as `serde_json` writes it, of the
-//! object `{"v":1,"seq":…,"at":…,"prev":…,"body":{"kind":…,…}}` with the fields in exactly
-//! the order declared in this module; no maps (only structs and arrays), so no key-order
+//! object `{"v":2,"seq":…,"at":…,"prev":…,"links":[…],"body":{"kind":…,…}}` with the fields in
+//! exactly the order declared in this module; no maps (only structs and arrays), so no key-order
 //! ambiguity; no floats (coordinates are integer micro-degrees); times as
 //! `YYYY-MM-DDTHH:MM:SS.mmmZ` (UTC, milliseconds); hashes and traveler references as lower-case
 //! hex; lists of travelers and of item ids sorted and without duplicates; absent optional
 //! fields written as `null`. [`Entry::from_canonical`] parses and re-encodes, and refuses bytes
 //! that differ from the re-encoding, so two encodings of one entry cannot both be valid.
+//!
+//! **Versions.** Version 2 (every entry appended since the traveler map) adds `links`: one
+//! per traveler the body names, in the body's (sorted) traveler order, each the [`Previous`]
+//! entry naming that traveler — its sequence number and kind, `{"seq":41,"kind":"hand_over"}`
+//! — or `null` for the traveler's first entry. The list is parallel to the body's `travelers`
+//! rather than repeating each 64-digit reference. Each traveler's entries thus form a chain a
+//! bundle can be checked against: a removed entry is named by the entry that links to it. Version 1 (`{"v":1,"seq":…,"at":…,"prev":…,
+//! "body":…}`, no `links`) is what the log held before; such entries still parse and verify,
+//! and the chain of a traveler whose earlier entries are version 1 is proven from the last of
+//! them on. A log never goes back from version 2 to 1.
 //!
 //! **No personal data.** Travelers appear only as [`TravelerRef`] (a keyed hash of their id);
 //! every other identifier is an [`Id`]: 1–64 ASCII letters, digits and `. _ : -`, so no name
@@ -34,8 +44,11 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
-/// Version of the canonical encoding, written first in every entry.
-pub const ENTRY_VERSION: u8 = 1;
+/// Version of the canonical encoding of new entries, written first in every entry.
+pub const ENTRY_VERSION: u8 = 2;
+
+/// The oldest encoding version this build still reads (see the module docs).
+pub const OLDEST_ENTRY_VERSION: u8 = 1;
 
 /// Why an entry could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -51,8 +64,13 @@ pub enum EntryError {
     },
     #[error("entry bytes are not a ledger entry: {0}")]
     Unreadable(String),
-    #[error("entry has encoding version {0}; this build reads version 1: upgrade closedloop")]
+    #[error(
+        "entry has encoding version {0}; this build reads versions 1 and 2: upgrade closedloop"
+    )]
     Version(u8),
+    /// The appender cannot link the entry: the storage layer did not load the traveler map.
+    #[error(transparent)]
+    Map(#[from] crate::map::MapError),
     #[error(
         "entry bytes are valid JSON but not in canonical form (spacing, field order, sorting or letter case differ): the bytes were edited"
     )]
@@ -254,14 +272,27 @@ impl<'de> Deserialize<'de> for TravelerRef {
     }
 }
 
+/// The previous entry naming a traveler: its sequence number and kind.
+#[derive(Clone, PartialEq, Eq, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Previous {
+    pub seq: u64,
+    /// The previous entry's kind (`hand_over`, `incident`, …), so that a bundle missing it can
+    /// say what is missing.
+    pub kind: String,
+}
+
 /// One log entry. `seq` is its leaf index (0-based); `prev` is the leaf hash of entry `seq - 1`
 /// (all zeros for entry 0), which lets an audit name the exact entry that was replaced even
-/// when the replacer also rewrote its stored hash.
+/// when the replacer also rewrote its stored hash. `links` is `Some` for version 2 (one per
+/// traveler of the body, in the body's order: that traveler's previous entry, `None` for their
+/// first) and `None` for version 1.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Entry {
     pub seq: u64,
     pub at: UtcMillis,
     pub prev: Hash,
+    pub links: Option<Vec<Option<Previous>>>,
     pub body: Body,
 }
 
@@ -271,6 +302,8 @@ struct WireOut<'a> {
     seq: u64,
     at: &'a UtcMillis,
     prev: &'a Hash,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    links: Option<&'a Vec<Option<Previous>>>,
     body: &'a Body,
 }
 
@@ -281,18 +314,26 @@ struct WireIn {
     seq: u64,
     at: UtcMillis,
     prev: Hash,
+    #[serde(default)]
+    links: Option<Vec<Option<Previous>>>,
     body: Body,
 }
 
 impl Entry {
+    /// The encoding version: 2 with links, 1 without.
+    pub fn version(&self) -> u8 {
+        if self.links.is_some() { 2 } else { 1 }
+    }
+
     /// The canonical bytes (see the module docs). Call [`Entry::normalize`] first, or build
     /// entries through [`crate::Appender`], which does.
     pub fn to_canonical(&self) -> Vec<u8> {
         serde_json::to_vec(&WireOut {
-            v: ENTRY_VERSION,
+            v: self.version(),
             seq: self.seq,
             at: &self.at,
             prev: &self.prev,
+            links: self.links.as_ref(),
             body: &self.body,
         })
         .expect("entries hold only strings, integers and lists")
@@ -304,27 +345,70 @@ impl Entry {
     }
 
     /// Reads canonical bytes; refuses anything that is not exactly what [`Entry::to_canonical`]
-    /// would write for the parsed entry, and anything [`Body::validate`] refuses.
+    /// would write for the parsed entry, and anything [`Entry::validate`] refuses.
     pub fn from_canonical(bytes: &[u8]) -> Result<Self, EntryError> {
         let wire: WireIn =
             serde_json::from_slice(bytes).map_err(|e| EntryError::Unreadable(e.to_string()))?;
-        if wire.v != ENTRY_VERSION {
-            return Err(EntryError::Version(wire.v));
+        match (wire.v, &wire.links) {
+            (1, None) | (2, Some(_)) => {}
+            (1, Some(_)) => return Err(EntryError::NonCanonical),
+            (2, None) => {
+                return Err(EntryError::Invalid {
+                    field: "links",
+                    problem: "a version-2 entry lists one link per traveler".into(),
+                });
+            }
+            (v, _) => return Err(EntryError::Version(v)),
         }
         let entry = Entry {
             seq: wire.seq,
             at: wire.at,
             prev: wire.prev,
+            links: wire.links,
             body: wire.body,
         };
-        entry.body.validate()?;
+        entry.validate()?;
         if entry.to_canonical() != bytes {
             return Err(EntryError::NonCanonical);
         }
         Ok(entry)
     }
 
-    /// Sorts and de-duplicates the lists the canonical form keeps sorted.
+    /// Checks the body ([`Body::validate`]) and the links: exactly the body's travelers, in
+    /// order, each back to an earlier entry of a well-formed kind.
+    pub fn validate(&self) -> Result<(), EntryError> {
+        self.body.validate()?;
+        let Some(links) = &self.links else {
+            return Ok(());
+        };
+        let travelers = self.body.travelers();
+        if links.len() != travelers.len() {
+            return Err(EntryError::Invalid {
+                field: "links",
+                problem: format!(
+                    "{} link(s) for {} traveler(s): there must be one per traveler the body names, in its order",
+                    links.len(),
+                    travelers.len()
+                ),
+            });
+        }
+        for p in links.iter().flatten() {
+            if p.seq >= self.seq {
+                return Err(EntryError::Invalid {
+                    field: "links",
+                    problem: format!(
+                        "entry {} links to entry {} as a traveler's previous entry: links point back",
+                        self.seq, p.seq
+                    ),
+                });
+            }
+            crate::map::check_kind("links", &p.kind)?;
+        }
+        Ok(())
+    }
+
+    /// Sorts and de-duplicates the lists the canonical form keeps sorted. Set `links` after
+    /// normalizing: they follow the body's traveler order.
     pub fn normalize(&mut self) {
         self.body.normalize();
     }
@@ -332,6 +416,14 @@ impl Entry {
     /// Whether this entry names `traveler`.
     pub fn mentions(&self, traveler: &TravelerRef) -> bool {
         self.body.travelers().binary_search(traveler).is_ok()
+    }
+
+    /// A version-2 entry's link for `traveler`: `Some(None)` when this is the traveler's first
+    /// entry; `None` for a version-1 entry or a traveler the entry does not name.
+    pub fn link(&self, traveler: &TravelerRef) -> Option<Option<&Previous>> {
+        let links = self.links.as_ref()?;
+        let i = self.body.travelers().binary_search(traveler).ok()?;
+        links.get(i).map(Option::as_ref)
     }
 }
 
