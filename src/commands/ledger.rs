@@ -160,6 +160,16 @@ fn verify(ctx: &Ctx, args: &VerifyArgs) -> Result<ExitCode> {
                     .collect::<Vec<_>>()
                     .join(", ")
             );
+            if custody.trips_before_v2 > 0 {
+                println!(
+                    "{}: {}",
+                    ctx.t(
+                        "trips whose state changed before ledger format 2 (accepted as stored, not provable)",
+                        "状态变更早于账本格式 2 的车次（按存储值接受，无法证明）"
+                    ),
+                    custody.trips_before_v2
+                );
+            }
             println!(
                 "{}: {public_key} ({seconds:.3} s)",
                 ctx.t("public key", "公钥"),
@@ -205,6 +215,7 @@ fn verify_json(ctx: &Ctx, verified: &Verified) -> Result<ExitCode> {
                     .map(|(t, n)| (t.name().to_string(), json!(n)))
                     .collect::<serde_json::Map<_, _>>(),
                 "custody_rows_total": custody.total(),
+                "trips_before_v2": custody.trips_before_v2,
                 "public_key": public_key,
                 "seconds": seconds,
             }),

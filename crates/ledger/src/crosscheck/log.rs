@@ -38,7 +38,8 @@ impl Cx<'_> {
         }
     }
 
-    /// A trip's state and times are its last TripState entry's; without one it is planned.
+    /// A trip's state and times are its last TripState entry's; without one it is planned, or it
+    /// changed before format 2 (counted, not proven).
     pub(super) fn trips(&mut self, rows: &[TripRow]) {
         // The last state entry of each batch, by the batch's id as the entries write it.
         let entries = self.entries;
@@ -48,6 +49,13 @@ impl Cx<'_> {
                 last.insert(t.batch.as_str(), e.seq);
             }
         }
+        // Logs begun before format 2 hold no state entries for the trips of that time; the log
+        // never goes back from version 2, so its last version-1 entry marks the upgrade.
+        let v1_until = entries
+            .iter()
+            .rev()
+            .find(|e| e.version() == 1)
+            .map(|e| e.at.unix_ms());
         let mut rows: Vec<&TripRow> = rows.iter().collect();
         rows.sort_unstable_by_key(|r| r.id);
         let t = Table::Trips;
@@ -66,7 +74,9 @@ impl Cx<'_> {
                 continue;
             };
             let Some(seq) = found else {
-                if state != TripPhase::Planned {
+                if state != TripPhase::Planned && v1_until.is_some_and(|t| r.started.max(r.ended) <= t) {
+                    self.trips_before_v2 += 1;
+                } else if state != TripPhase::Planned {
                     let s = state.code();
                     self.report(
                         t,

@@ -65,6 +65,11 @@ pub const MAX_PROBLEMS: usize = 1_000;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CrossChecked {
     pub rows: Vec<(Table, usize)>,
+    /// Trips past `planned` with no state entry whose times all lie before the log's last
+    /// version-1 entry: their state changed before the ledger recorded trips' states (format
+    /// 2), so it is accepted as stored and cannot be proven. Always 0 for a log begun in
+    /// format 2.
+    pub trips_before_v2: usize,
 }
 
 impl CrossChecked {
@@ -125,6 +130,7 @@ pub fn cross_check(
                 n(Table::ChecklistInstances, rows.checklists.len()),
                 n(Table::Travelers, rows.travelers.len()),
             ],
+            trips_before_v2: cx.trips_before_v2,
         })
     } else {
         Err(Disagreements {
@@ -189,6 +195,8 @@ struct Cx<'a> {
     ids: HashMap<TravelerRef, i64>,
     problems: Vec<CustodyProblem>,
     more: usize,
+    /// Trips whose state changed before the log recorded trips' states (see [`CrossChecked`]).
+    trips_before_v2: usize,
 }
 
 impl<'a> Cx<'a> {
@@ -205,6 +213,7 @@ impl<'a> Cx<'a> {
             ids,
             problems: Vec::new(),
             more: 0,
+            trips_before_v2: 0,
         }
     }
 

@@ -720,6 +720,33 @@ fn trips_and_travelers() {
 }
 
 #[test]
+fn trips_that_changed_before_format_2_are_counted_not_proven() {
+    // A trip departed at T0 with no state entry: in a log begun in format 2 that is a row
+    // changed without its entry.
+    let departed_early = TripRow {
+        id: 2,
+        state: Ok(TripPhase::Completed),
+        started: T0,
+        ended: T0 + 60_000,
+    };
+    let mut w = World::honest();
+    w.rows.trips.push(departed_early.clone());
+    assert_eq!(w.check().unwrap_err().first().row, "2");
+    // The same trip in a log whose entries up to T0 + 60 s are version 1 (written before the
+    // ledger recorded trips' states): accepted as stored, and counted.
+    let mut w = World::honest();
+    w.rows.trips.push(departed_early.clone());
+    for e in w.entries.iter_mut().filter(|e| e.at.unix_ms() <= T0 + 60_000) {
+        e.links = None;
+    }
+    assert_eq!(w.check().unwrap().trips_before_v2, 1);
+    // A trip whose times reach past the upgrade must have its entry.
+    w.rows.trips.last_mut().unwrap().ended = T0 + 120_000;
+    assert_eq!(w.check().unwrap_err().first().row, "2");
+    assert_eq!(World::honest().check().unwrap().trips_before_v2, 0);
+}
+
+#[test]
 fn a_traveler_named_by_an_entry_must_exist() {
     // Traveler 4's row gone (and their loop, which would be named first otherwise).
     let p = World::fails(
