@@ -24,6 +24,7 @@ fn help_lists_the_commands() {
         &["bench", "ledger", "--help"],
         &["bench", "trace", "--help"],
         &["bench", "plan", "--help"],
+        &["bench", "plan-routes", "--help"],
         &["ledger", "verify", "--help"],
         &["purge", "--help"],
         &["trace", "--help"],
@@ -124,11 +125,11 @@ fn messages_exist_in_chinese() {
 }
 
 #[test]
-fn bench_plan_reports_each_day_checked_and_refuses_a_bad_parameter() {
+fn bench_plan_routes_reports_each_day_checked_and_refuses_a_bad_parameter() {
     let env = Env::new();
     let r = env.ok(&[
         "bench",
-        "plan",
+        "plan-routes",
         "--days",
         "1",
         "--time-limit",
@@ -149,9 +150,33 @@ fn bench_plan_reports_each_day_checked_and_refuses_a_bad_parameter() {
     assert!(cells[2].parse::<f64>().unwrap() < 0.5, "{}", r.stdout);
     assert!(r.stdout.contains("target met: yes"), "{}", r.stdout);
 
-    let bad = env.run(&["bench", "plan", "--travelers", "5"]);
+    let bad = env.run(&["bench", "plan-routes", "--travelers", "5"]);
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("travelers = 5"), "{}", bad.stderr);
+}
+
+#[test]
+fn bench_plan_plans_a_generated_day_replans_each_event_and_fits_one_more() {
+    let env = Env::new();
+    let osm = common::repo().join("assets/osm/monaco.osm.pbf");
+    let r = env.ok(&[
+        "bench",
+        "plan",
+        "--osm",
+        &osm.display().to_string(),
+        "--sizes",
+        "60",
+    ]);
+    for want in [
+        "60: first plan",
+        "(0 violations)",
+        "60:   naive baseline",
+        "60:   re-plan: a hotel closed",
+        "60:   re-plan: a vehicle broken down",
+        "60:   best fit of one more traveler",
+    ] {
+        assert!(r.stdout.contains(want), "{want}: {}", r.stdout);
+    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! timed against the `sqlite3` shell's `.import` of the same CSV into one table, in the same
 //! run.
 
+mod day;
 mod ledger;
 mod ledger_verify;
 mod plan;
@@ -40,9 +41,12 @@ pub enum BenchCommand {
     /// Route planning on the Solomon / Gehring–Homberger VRPTW sets: gaps to best-known
     /// distances, every plan checked; peers side by side with --peers and --vrp-cli.
     Vrptw(vrptw::BenchVrptwArgs),
-    /// Generated arrival days (300 travelers, cohorts, skills, ride limits, multi-trip):
-    /// time to the first plan within every rule, and the plan at the time limit.
-    Plan(plan::BenchPlanArgs),
+    /// Whole days generated over an extract (500, 5,000, 20,000 travelers) planned as the desk
+    /// plans them: first plan, checker, KPIs beside the baseline, re-plan per event, best fit.
+    Plan(day::BenchDayArgs),
+    /// The route planner alone on generated arrival problems (300 travelers, cohorts, skills,
+    /// ride limits, multi-trip): time to the first plan within every rule, the plan at the limit.
+    PlanRoutes(plan::BenchPlanArgs),
 }
 
 #[derive(Debug, Args)]
@@ -69,7 +73,8 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::LedgerVerify(a) => return ledger_verify::run(ctx, &a),
         BenchCommand::Trace(a) => return trace::run(ctx, &a),
         BenchCommand::Vrptw(a) => return vrptw::run(ctx, &a),
-        BenchCommand::Plan(a) => return plan::run(ctx, &a),
+        BenchCommand::Plan(a) => return day::run(ctx, &a),
+        BenchCommand::PlanRoutes(a) => return plan::run(ctx, &a),
     };
     let dir = tempfile::tempdir()?;
     let csv = dir.path().join("manifest.csv");

@@ -7,13 +7,19 @@ mod demo;
 #[cfg(feature = "demo")]
 mod demo_routes;
 mod desk;
+mod geocode;
 mod handover;
 pub(crate) mod import;
 mod incident;
 mod ledger;
 mod loops;
+mod places;
+mod plan;
+mod plan_more;
 mod purge;
+mod replan;
 mod roads;
+mod scenario;
 mod stats;
 mod trace;
 mod travelers;
@@ -69,6 +75,24 @@ pub enum Command {
     Travelers(travelers::TravelersCommand),
     /// Road network: info, routes, matrices, export.
     Roads(roads::RoadsArgs),
+    /// Home addresses on the map: coordinates, precision and the name matched, or why not.
+    Geocode(geocode::GeocodeArgs),
+    /// Quarantine hotels: import from CSV, list, open, close, set rooms.
+    #[command(subcommand)]
+    Hotels(places::HotelsCommand),
+    /// Designated hospitals: import from CSV, list.
+    #[command(subcommand)]
+    Hospitals(places::HospitalsCommand),
+    /// Ports of entry: list with their processing times, set one.
+    #[command(subcommand)]
+    Ports(places::PortsCommand),
+    /// Generated days for the planner: `scenario generate` over an OpenStreetMap extract.
+    #[command(subcommand)]
+    Scenario(scenario::ScenarioCommand),
+    /// A day planned from files: plan --problem day.json --out plan.json; plan check.
+    Plan(plan::PlanArgs),
+    /// Re-plan a published plan after an event: the past pinned, changes penalised.
+    Replan(replan::ReplanArgs),
     /// The custody ledger: key, verify, audit bundles (proof / check), checkpoints.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -173,6 +197,9 @@ impl Command {
                     | ledger::LedgerCommand::Checkpoint(_)
             ),
             Command::Incident(c) => matches!(c, incident::IncidentCommand::List(_)),
+            Command::Hotels(c) => matches!(c, places::HotelsCommand::List(_)),
+            Command::Hospitals(c) => matches!(c, places::HospitalsCommand::List(_)),
+            Command::Ports(c) => matches!(c, places::PortsCommand::List(_)),
             _ => false,
         }
     }
@@ -198,6 +225,13 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Stats(a) => stats::run(ctx, &a),
         Command::Travelers(c) => travelers::run(ctx, c),
         Command::Roads(a) => roads::run(ctx, a),
+        Command::Geocode(a) => geocode::run(ctx, &a),
+        Command::Hotels(c) => places::hotels(ctx, c),
+        Command::Hospitals(c) => places::hospitals(ctx, c),
+        Command::Ports(c) => places::ports(ctx, c),
+        Command::Scenario(c) => scenario::run(ctx, c),
+        Command::Plan(a) => plan::run(ctx, a),
+        Command::Replan(a) => replan::run(ctx, &a),
         Command::Ledger(c) => ledger::run(ctx, c),
         Command::Purge(a) => purge::run(ctx, &a),
         Command::Trace(a) => trace::run(ctx, &a),

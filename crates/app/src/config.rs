@@ -27,6 +27,7 @@ struct FileConfig {
     ledger: Option<FileLedger>,
     handover: Option<FileHandover>,
     intake: Option<FileIntake>,
+    geocoder: Option<crate::geocode::FileGeocoder>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -264,6 +265,7 @@ pub struct Config {
     pub ledger: LedgerSettings,
     pub handover: HandoverSettings,
     pub intake: IntakeSettings,
+    pub geocoder: crate::geocode::GeocoderSettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -295,6 +297,7 @@ impl Config {
                 roads: RoadsSettings::from_file(FileRoads::default(), Path::new("."))?,
                 handover: HandoverSettings::from_file(FileHandover::default(), Path::new("."))?,
                 intake: IntakeSettings::from_file(FileIntake::default())?,
+                geocoder: crate::geocode::GeocoderSettings::Osm,
                 source: "built-in defaults".into(),
             });
         };
@@ -334,6 +337,9 @@ impl Config {
             roads: RoadsSettings::from_file(file.roads.unwrap_or_default(), dir)?,
             handover: HandoverSettings::from_file(file.handover.unwrap_or_default(), dir)?,
             intake: IntakeSettings::from_file(file.intake.unwrap_or_default())?,
+            geocoder: crate::geocode::GeocoderSettings::from_file(
+                file.geocoder.unwrap_or_default(),
+            )?,
             source: path.display().to_string(),
         })
     }

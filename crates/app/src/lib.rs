@@ -18,15 +18,22 @@
 //! - [`ledger`], [`purge`]: the ledger's audit, bundles and checkpoints; erasure at the end of
 //!   retention;
 //! - [`roads`]: the travel model in force, routes and matrices;
+//! - [`geocode`]: home addresses placed offline from the extract, or by a Nominatim service;
+//! - [`places`]: hotels and designated hospitals imported from CSV and edited, the ports'
+//!   processing times;
 //! - [`planning`]: travelers into planning jobs and the fleet rules;
+//! - [`schedule`]: a day planned from `day.json` into `plan.json`, beside the naive baseline,
+//!   and a plan checked;
 //! - [`db`]: migrations and status.
 
+pub mod approve;
 pub mod checklist;
 pub mod config;
 pub mod context;
 pub mod custody;
 pub mod db;
 pub mod error;
+pub mod geocode;
 pub mod handover;
 pub mod import;
 pub mod incidents;
@@ -34,10 +41,14 @@ pub mod keys;
 pub mod ledger;
 pub mod mask;
 pub mod parse;
+pub mod places;
 pub mod planning;
 pub mod purge;
 pub mod refusal;
+pub mod replan;
 pub mod roads;
+pub mod scenario;
+pub mod schedule;
 pub mod trace;
 pub mod travelers;
 pub mod trips;

@@ -25,3 +25,4 @@ pub mod source;
 
 pub use manifest::{IntakeError, IntakeLimits, IntakeOptions, Manifest, read_manifest};
 pub use problem::{Problem, RowError, summarize};
+pub use row::language_code;

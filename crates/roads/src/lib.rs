@@ -9,6 +9,8 @@
 //!   largest strongly connected component);
 //! - [`ch`]: contraction hierarchies — fast single routes and many-to-many matrices — and their
 //!   persistence next to the extract;
+//! - [`sites`]: the extract's airports, stations, hotels, hospitals and streets, for generated
+//!   days;
 //! - [`snap`]: from any coordinate to the nearest road, with an R-tree;
 //! - [`model`]: the travel-time model behind one trait: the road network, straight lines when no
 //!   extract is configured, or an external OSRM server.
@@ -19,6 +21,7 @@ pub mod graph;
 pub mod model;
 pub mod osm;
 pub mod osrm;
+pub mod sites;
 pub mod snap;
 pub mod speeds;
 

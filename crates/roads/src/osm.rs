@@ -304,7 +304,7 @@ pub fn load_pbf_unrestricted(path: &Path, speeds: &SpeedTable) -> Result<LoadedG
 
 /// Checks the first bytes before the PBF decoder sees the file, whose errors ("protobuf
 /// error", "blob header is too big") would not tell a user they gave the wrong kind of file.
-fn check_pbf_header(path: &Path) -> Result<(), OsmError> {
+pub(crate) fn check_pbf_header(path: &Path) -> Result<(), OsmError> {
     let unreadable = |source| OsmError::Unreadable {
         path: path.to_path_buf(),
         source,
@@ -405,7 +405,10 @@ fn read_ways(path: &Path, speeds: &SpeedTable) -> Result<WayBatch, osmpbf::Error
 }
 
 /// Coordinates of the nodes in `ids` (sorted), `None` where the file lacks the node.
-fn read_coordinates(path: &Path, ids: &[i64]) -> Result<Vec<Option<(f64, f64)>>, osmpbf::Error> {
+pub(crate) fn read_coordinates(
+    path: &Path,
+    ids: &[i64],
+) -> Result<Vec<Option<(f64, f64)>>, osmpbf::Error> {
     // Blocks are decoded in parallel and every node lands in its own slot, so the slots are
     // atomics instead of a locked map; the bit pattern below is a NaN `f64::to_bits` of a
     // decoded coordinate never produces.

@@ -18,6 +18,9 @@
 //! - [`desk`]: the desk and phone path of the hand-over — check-lists, trips through their
 //!   gates, hand-overs confirmed with the receiver's one-time code, loops, incidents, the
 //!   record — each event with its ledger entry;
+//! - [`places`]: quarantine hotels, designated hospitals and the ports' processing times, as
+//!   the desk imported and edited them;
+//! - [`plans`]: approved plan versions of a day and the trips each created;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
 //! - [`testing`]: a fresh database per test on either backend; [`generate`]: a generated year of
 //!   custody records with their ledger entries, for `bench ledger-verify` (both behind the
@@ -34,6 +37,8 @@ pub mod intake;
 pub mod ledger;
 pub mod migrate;
 pub mod models;
+pub mod places;
+pub mod plans;
 pub mod purge;
 pub mod query;
 pub mod schema;

@@ -9,6 +9,7 @@ diesel::table! {
         kind -> Text,
         lat -> Double,
         lon -> Double,
+        processing_minutes -> Nullable<BigInt>,
     }
 }
 
@@ -87,6 +88,19 @@ diesel::table! {
         ended_at -> Timestamp,
         state -> Text,
         planned_arrival -> Nullable<Timestamp>,
+        plan_version_id -> Nullable<BigInt>,
+        batch_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    plan_versions (id) {
+        id -> BigInt,
+        service_date -> Date,
+        version -> BigInt,
+        policy -> Text,
+        plan -> Text,
+        approved_at -> Timestamp,
     }
 }
 
@@ -285,11 +299,41 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hotels (id) {
+        id -> BigInt,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        address -> Text,
+        lat -> Double,
+        lon -> Double,
+        rooms -> BigInt,
+        accessible_rooms -> BigInt,
+        languages -> Text,
+        is_open -> Bool,
+    }
+}
+
+diesel::table! {
+    hospitals (id) {
+        id -> BigInt,
+        code -> Text,
+        name_zh -> Text,
+        name_en -> Text,
+        address -> Text,
+        lat -> Double,
+        lon -> Double,
+        designated -> Bool,
+    }
+}
+
 diesel::joinable!(arrivals -> ports (port_id));
 diesel::joinable!(travelers -> arrivals (arrival_id));
 diesel::joinable!(travelers -> imports (import_id));
 diesel::joinable!(trips -> vehicles (vehicle_id));
 diesel::joinable!(trips -> ports (port_id));
+diesel::joinable!(trips -> plan_versions (plan_version_id));
 diesel::joinable!(trip_crew -> trips (trip_id));
 diesel::joinable!(trip_crew -> crew_members (crew_id));
 diesel::joinable!(trip_travelers -> trips (trip_id));
@@ -329,4 +373,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_travelers,
     incident_crew,
+    hotels,
+    hospitals,
+    plan_versions,
 );

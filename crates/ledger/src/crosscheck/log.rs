@@ -74,7 +74,9 @@ impl Cx<'_> {
                 continue;
             };
             let Some(seq) = found else {
-                if state != TripPhase::Planned && v1_until.is_some_and(|t| r.started.max(r.ended) <= t) {
+                if state != TripPhase::Planned
+                    && v1_until.is_some_and(|t| r.started.max(r.ended) <= t)
+                {
                     self.trips_before_v2 += 1;
                 } else if state != TripPhase::Planned {
                     let s = state.code();

@@ -736,7 +736,11 @@ fn trips_that_changed_before_format_2_are_counted_not_proven() {
     // ledger recorded trips' states): accepted as stored, and counted.
     let mut w = World::honest();
     w.rows.trips.push(departed_early.clone());
-    for e in w.entries.iter_mut().filter(|e| e.at.unix_ms() <= T0 + 60_000) {
+    for e in w
+        .entries
+        .iter_mut()
+        .filter(|e| e.at.unix_ms() <= T0 + 60_000)
+    {
         e.links = None;
     }
     assert_eq!(w.check().unwrap().trips_before_v2, 1);

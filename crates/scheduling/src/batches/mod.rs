@@ -1,0 +1,282 @@
+//! Batch forming: the day's placements become vehicle trips, with the route planner
+//! ([`closedloop_planner::solve`]) doing the routing.
+//!
+//! Every origin — a port, or a hotel for second transfers — is its own planning problem with
+//! the origin as the depot ([`units`] turns travelers into jobs, [`fleet`] turns vehicles into
+//! vehicle types); the planner's trips become [`Batch`]es ([`draft`]), and crews are then given
+//! to them across all origins in order of departure ([`crew`]).
+//!
+//! Vehicles are shared over the day only through their base: a vehicle serves the port it is
+//! based at, trip after trip with the disinfection turnaround between. Ports are planned
+//! first; second transfers from hotels then take vehicles from any base, each for one trip,
+//! after the vehicle's last trip from its port. A vehicle moving its base from one port to
+//! another during the day is not modelled.
+
+mod crew;
+pub(crate) mod draft;
+pub(crate) mod fleet;
+mod route;
+mod units;
+
+use crate::day::PlanOptions;
+use crate::ids::{ArrivalCode, BatchCode, TravelerCode};
+use crate::placement::Placement;
+use crate::plan::{Batch, Place, Reason, Unplaced};
+use crate::problem::{Arrival, Day, Point, Traveler};
+use crate::travel::TravelTimes;
+use chrono::{NaiveDate, NaiveDateTime};
+use std::collections::BTreeMap;
+
+pub(crate) use crew::{CrewPick, assign_crew};
+pub(crate) use draft::Draft;
+
+/// Minutes at each stop for the hand-over (head-count, identities, signatures: check-list 6).
+pub const HANDOVER_MINUTES: f64 = 5.0;
+
+/// Travelers released from a hotel are ready in its lobby from this time of the day (minutes
+/// from midnight): the release check-out happens in the morning.
+pub const RELEASE_FROM_MINUTES: u32 = 9 * 60;
+
+/// Tolerance of the rule checks on times, in minutes: ETAs are written to the second.
+pub(crate) const TOL: f64 = 1.0 / 60.0 + 1e-9;
+
+/// What batch forming hands back: the batches (coded, crewed) and who could not be carried.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Formed {
+    pub batches: Vec<Batch>,
+    pub unplaced: Vec<Unplaced>,
+}
+
+/// A traveler of the day and the arrival they come with (none for a second transfer).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Person<'a> {
+    pub traveler: &'a Traveler,
+    pub arrival: Option<&'a Arrival>,
+}
+
+/// Lookups over a day, built once: travelers, places' locations, the clock.
+pub(crate) struct Ctx<'a> {
+    pub day: &'a Day,
+    pub travel: &'a dyn TravelTimes,
+    pub people: BTreeMap<&'a TravelerCode, Person<'a>>,
+    /// Arrival code → its position in the day file: the planner's cohort.
+    pub arrival_index: BTreeMap<&'a ArrivalCode, usize>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(day: &'a Day, travel: &'a dyn TravelTimes) -> Ctx<'a> {
+        let mut people = BTreeMap::new();
+        for a in &day.arrivals {
+            for t in &a.travelers {
+                people.insert(
+                    &t.code,
+                    Person {
+                        traveler: t,
+                        arrival: Some(a),
+                    },
+                );
+            }
+        }
+        for s in &day.stays {
+            people.entry(&s.traveler.code).or_insert(Person {
+                traveler: &s.traveler,
+                arrival: None,
+            });
+        }
+        let arrival_index = day
+            .arrivals
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (&a.code, i))
+            .collect();
+        Ctx {
+            day,
+            travel,
+            people,
+            arrival_index,
+        }
+    }
+
+    /// Where a place is on the map; none for a home not yet pinned or a code the day lacks.
+    pub fn locate(&self, place: &Place) -> Option<Point> {
+        locate(self.day, place)
+    }
+
+    /// Minutes from the day's midnight.
+    pub fn clock(&self, t: NaiveDateTime) -> f64 {
+        clock(self.day.date, t)
+    }
+
+    pub fn stamp(&self, minutes: f64) -> NaiveDateTime {
+        stamp(self.day.date, minutes)
+    }
+
+    /// When a traveler is ready to board at `from`: their arrival's ready time at a port, the
+    /// release hour at a hotel.
+    pub fn ready(&self, traveler: &TravelerCode, from: &Place) -> f64 {
+        let arrival = self.people.get(traveler).and_then(|p| p.arrival);
+        match (from, arrival.and_then(|a| self.day.ready_at(a))) {
+            (Place::Port { .. }, Some(at)) => self.clock(at),
+            _ => f64::from(RELEASE_FROM_MINUTES),
+        }
+    }
+}
+
+/// Where a place is on the map; none for a home not yet pinned or a code the day lacks.
+pub fn locate(day: &Day, place: &Place) -> Option<Point> {
+    match place {
+        Place::Port { code } => day.port(code).map(|p| p.location),
+        Place::Hotel { code } => day.hotel(code).map(|h| h.location),
+        Place::Hospital { code } => day
+            .hospitals
+            .iter()
+            .find(|h| &h.code == code)
+            .map(|h| h.location),
+        Place::Home { traveler } => day
+            .arriving()
+            .map(|(_, t)| t)
+            .chain(day.stays.iter().map(|s| &s.traveler))
+            .find(|t| &t.code == traveler)
+            .and_then(|t| t.home.as_ref())
+            .and_then(|h| h.location),
+    }
+}
+
+/// Minutes from the midnight that begins `date`.
+pub fn clock(date: NaiveDate, t: NaiveDateTime) -> f64 {
+    (t - date.and_time(chrono::NaiveTime::MIN)).num_seconds() as f64 / 60.0
+}
+
+/// The time `minutes` after the midnight that begins `date`, to the second. Out-of-range
+/// values (never produced from a validated day) saturate rather than panic.
+pub fn stamp(date: NaiveDate, minutes: f64) -> NaiveDateTime {
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    let secs = (minutes * 60.0).round();
+    let secs = if secs.is_finite() {
+        secs.clamp(-1e11, 1e11) as i64
+    } else {
+        0
+    };
+    chrono::TimeDelta::try_seconds(secs)
+        .and_then(|d| midnight.checked_add_signed(d))
+        .unwrap_or(midnight)
+}
+
+/// A stable key for an origin, so origins are planned in one order: ports, then hotels, each
+/// by code.
+pub(crate) fn origin_key(place: &Place) -> (u8, String) {
+    match place {
+        Place::Port { code } => (0, code.to_string()),
+        Place::Hotel { code } => (1, code.to_string()),
+        Place::Hospital { code } => (2, code.to_string()),
+        Place::Home { traveler } => (3, traveler.to_string()),
+    }
+}
+
+pub(crate) fn unplaced(ctx: &Ctx, traveler: &TravelerCode, reason: Reason) -> Unplaced {
+    Unplaced {
+        traveler: traveler.clone(),
+        arrival: ctx
+            .people
+            .get(traveler)
+            .and_then(|p| p.arrival)
+            .map(|a| a.code.clone()),
+        reason,
+    }
+}
+
+/// Forms the day's batches from `placed` with the route planner: per origin one planning
+/// problem, then crews across all origins in order of departure.
+pub fn form(
+    day: &Day,
+    placed: &[Placement],
+    travel: &dyn TravelTimes,
+    options: &PlanOptions,
+) -> Formed {
+    let ctx = Ctx::new(day, travel);
+    let mut by_origin: BTreeMap<(u8, String), (Place, Vec<&Placement>)> = BTreeMap::new();
+    for p in placed {
+        by_origin
+            .entry(origin_key(&p.from))
+            .or_insert_with(|| (p.from.clone(), Vec::new()))
+            .1
+            .push(p);
+    }
+    let mut fleet = fleet::Fleet::new(&ctx);
+    let mut drafts = Vec::new();
+    let mut lost = Vec::new();
+    let total_units: usize = placed.len().max(1);
+    for (n, (_, (origin, people))) in by_origin.iter().enumerate() {
+        let share = people.len() as f64 / total_units as f64;
+        let solve = options.for_origin(n as u64, share);
+        let (mut d, mut u) = match origin {
+            Place::Port { code } => draft::plan_port(&ctx, &mut fleet, code, people, &solve),
+            Place::Hotel { .. } => draft::plan_hotel(&ctx, &mut fleet, origin, people, &solve),
+            // Nobody boards at a hospital or a home in this plan: hotel assignment never
+            // places anyone there, and if it did they are reported rather than dropped.
+            _ => (
+                Vec::new(),
+                people
+                    .iter()
+                    .map(|p| unplaced(&ctx, &p.traveler, Reason::NoVehicle))
+                    .collect(),
+            ),
+        };
+        drafts.append(&mut d);
+        lost.append(&mut u);
+    }
+    let (batches, mut no_crew) = finish(&ctx, drafts, CrewPick::BestFit);
+    lost.append(&mut no_crew);
+    lost.sort_by(|a, b| a.traveler.cmp(&b.traveler));
+    Formed {
+        batches,
+        unplaced: lost,
+    }
+}
+
+/// Crews the drafts in order of departure, drops the ones no crew can take (their travelers
+/// unplaced with [`Reason::NoCrew`]), and codes the rest `B-<origin>-<nnn>` per origin in
+/// order of departure.
+pub(crate) fn finish(
+    ctx: &Ctx,
+    mut drafts: Vec<Draft>,
+    pick: CrewPick,
+) -> (Vec<Batch>, Vec<Unplaced>) {
+    drafts.sort_by(|a, b| {
+        a.leave_base
+            .total_cmp(&b.leave_base)
+            .then(a.depart.total_cmp(&b.depart))
+            .then(a.vehicle.cmp(&b.vehicle))
+    });
+    let crews = assign_crew(ctx, &drafts, pick);
+    let mut lost = Vec::new();
+    let mut kept: Vec<(Draft, Vec<crate::ids::CrewCode>)> = Vec::new();
+    for (d, crew) in drafts.into_iter().zip(crews) {
+        match crew {
+            Some(c) => kept.push((d, c)),
+            None => lost.extend(
+                d.travelers()
+                    .map(|t| unplaced(ctx, t, Reason::NoCrew))
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+    kept.sort_by(|a, b| {
+        origin_key(&a.0.origin)
+            .cmp(&origin_key(&b.0.origin))
+            .then(a.0.depart.total_cmp(&b.0.depart))
+            .then(a.0.vehicle.cmp(&b.0.vehicle))
+    });
+    let mut numbers: BTreeMap<(u8, String), usize> = BTreeMap::new();
+    let batches = kept
+        .into_iter()
+        .map(|(d, crew)| {
+            let key = origin_key(&d.origin);
+            let n = numbers.entry(key.clone()).or_default();
+            *n += 1;
+            let code = BatchCode::new(format!("B-{}-{:03}", key.1, n));
+            d.into_batch(ctx, code, crew)
+        })
+        .collect();
+    (batches, lost)
+}

@@ -1,0 +1,339 @@
+//! Re-planning after an event, like a live dispatch (`closedloop replan`).
+//!
+//! Everything departing before the freeze (the event's time plus `freeze_minutes`) is
+//! **pinned** — departed batches drive on as they are, and so do those about to leave. The
+//! rest is re-planned two ways, and the cheaper wins (the second only when the first leaves
+//! someone behind, or with `thorough`):
+//! - **repair**: the published batches the event does not touch stay as they are (their
+//!   vehicles and crew stay theirs), and only the touched and new travelers are planned, with
+//!   what is left free;
+//! - **re-plan**: every unpinned traveler is planned again with every unpinned resource.
+//!
+//! The cost of a candidate is its driving (vehicle-minutes from departure to ready again), plus
+//! ten thousand for each traveler it cannot place, plus the policy's `change_penalty` for each
+//! traveler whose place or batch differs from the published plan — so a change is made only
+//! when it buys more than it disrupts (the way Timefold's real-time planning pins and
+//! penalises changes). A re-planned batch identical to a published one (same vehicle, same
+//! travelers) keeps its code; new batches get codes no published batch has.
+
+use crate::day::{PlanOptions, assemble, plan_day};
+use crate::diff::diff;
+use crate::error::DayError;
+use crate::event::{Event, What};
+use crate::ids::{BatchCode, CrewCode, TravelerCode, VehicleCode};
+use crate::placement::{Placement, Placements};
+use crate::plan::{Batch, Place, Plan, PlannedStay};
+use crate::problem::{Day, Held};
+use crate::travel::TravelTimes;
+use chrono::{Duration, NaiveDateTime};
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReplanOptions {
+    /// Batches departing before the event's time plus this many minutes are kept as they are.
+    pub freeze_minutes: u32,
+    pub plan: PlanOptions,
+    /// Also plan every unpinned traveler again and keep that when it costs less, even when the
+    /// repair carries everyone (slower: a whole day's search).
+    pub thorough: bool,
+}
+
+impl Default for ReplanOptions {
+    fn default() -> Self {
+        ReplanOptions {
+            freeze_minutes: 30,
+            plan: PlanOptions::default(),
+            thorough: false,
+        }
+    }
+}
+
+/// The new plan and what it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Replanned {
+    /// The day after the event (write it beside the plan: the next re-plan starts from it).
+    pub day: Day,
+    pub plan: Plan,
+    pub pinned: usize,
+    /// `repair` or `replan`: the candidate chosen.
+    pub chosen: &'static str,
+    /// Travelers whose place or batch changed.
+    pub changed: usize,
+}
+
+const UNPLACED_COST: f64 = 10_000.0;
+
+/// Re-plans `plan` for `day` after `event`. See the module docs.
+pub fn replan(
+    day: &Day,
+    plan: &Plan,
+    event: &Event,
+    travel: &dyn TravelTimes,
+    options: &ReplanOptions,
+) -> Result<Replanned, DayError> {
+    let after = event.apply(day, plan)?;
+    let freeze = event.at + Duration::minutes(i64::from(options.freeze_minutes));
+    let touched = touched(&after, event, plan);
+    if !matches!(event.what, What::TravelersAdded { .. })
+        && let Some((b, t)) = plan
+            .batches
+            .iter()
+            .filter(|b| b.depart < event.at)
+            .find_map(|b| b.travelers().find(|t| touched.contains(*t)).map(|t| (b, t)))
+    {
+        return Err(DayError::field(
+            "event.what",
+            format!(
+                "traveler {t} left on batch {} at {}, before the event: what is done stays done (record an incident for a traveler on the road)",
+                b.code,
+                b.depart.format("%H:%M")
+            ),
+        ));
+    }
+    let (pinned, open): (Vec<&Batch>, Vec<&Batch>) = plan.batches.iter().partition(|b| {
+        b.depart < freeze
+            && !(b.depart >= event.at
+                && (uses_lost(event, b) || b.travelers().any(|t| touched.contains(t))))
+    });
+    let (kept, _): (Vec<&Batch>, Vec<&Batch>) = open
+        .iter()
+        .partition(|b| !b.travelers().any(|t| touched.contains(t)) && !uses_lost(event, b));
+
+    let repair = candidate(&after, plan, &pinned, &kept, freeze, travel, options)?;
+    // Planning everything again costs a whole day's search: it is weighed against the repair
+    // when the repair leaves someone behind, or when asked to.
+    let left_behind = repair.unplaced.len() > plan.unplaced.len();
+    let full = if options.thorough || left_behind {
+        Some(candidate(
+            &after,
+            plan,
+            &pinned,
+            &[],
+            freeze,
+            travel,
+            options,
+        )?)
+    } else {
+        None
+    };
+    let (mut chosen, name) = match full {
+        Some(full) if cost(&full, plan, &after) < cost(&repair, plan, &after) => (full, "replan"),
+        _ => (repair, "repair"),
+    };
+    chosen.version = plan.version + 1;
+    let changed = diff(plan, &chosen).travelers.len();
+    Ok(Replanned {
+        day: after,
+        plan: chosen,
+        pinned: pinned.len(),
+        chosen: name,
+        changed,
+    })
+}
+
+/// A batch using the broken vehicle or the missing crew member after the event.
+fn uses_lost(event: &Event, b: &Batch) -> bool {
+    match &event.what {
+        What::VehicleBreakdown { vehicle } => &b.vehicle == vehicle,
+        What::CrewUnavailable { crew } => b.crew.contains(crew),
+        What::HotelClosed { hotel } => b
+            .stops
+            .iter()
+            .any(|s| matches!(&s.place, Place::Hotel { code } if code == hotel)),
+        _ => false,
+    }
+}
+
+/// The travelers the event concerns: theirs must be planned again.
+fn touched(after: &Day, event: &Event, plan: &Plan) -> BTreeSet<TravelerCode> {
+    let mut out = BTreeSet::new();
+    let of_arrival = |code: &crate::ids::ArrivalCode, out: &mut BTreeSet<TravelerCode>| {
+        for a in after.arrivals.iter().filter(|a| &a.code == code) {
+            out.extend(a.travelers.iter().map(|t| t.code.clone()));
+        }
+    };
+    match &event.what {
+        What::ArrivalMoved { arrival, .. } => of_arrival(arrival, &mut out),
+        // The arrival's batches take the newcomers if they can.
+        What::TravelersAdded { arrival, .. } => of_arrival(arrival, &mut out),
+        What::TravelersRemoved { travelers } => out.extend(travelers.iter().cloned()),
+        What::Symptomatic { traveler } => {
+            // Everyone who would have ridden with them.
+            for b in plan
+                .batches
+                .iter()
+                .filter(|b| b.travelers().any(|t| t == traveler))
+            {
+                out.extend(b.travelers().cloned());
+            }
+            out.insert(traveler.clone());
+        }
+        What::VehicleBreakdown { .. } | What::CrewUnavailable { .. } | What::HotelClosed { .. } => {
+        }
+    }
+    out
+}
+
+/// Pinned and kept batches as they are, and a plan of everyone else with what they leave free.
+fn candidate(
+    after: &Day,
+    published: &Plan,
+    pinned: &[&Batch],
+    kept: &[&Batch],
+    freeze: NaiveDateTime,
+    travel: &dyn TravelTimes,
+    options: &ReplanOptions,
+) -> Result<Plan, DayError> {
+    let fixed: Vec<&Batch> = pinned.iter().chain(kept).copied().collect();
+    let riders: BTreeSet<&TravelerCode> = fixed.iter().flat_map(|b| b.travelers()).collect();
+    let kept_vehicles: BTreeSet<&VehicleCode> = kept.iter().map(|b| &b.vehicle).collect();
+    let kept_crew: BTreeSet<&CrewCode> = kept.iter().flat_map(|b| &b.crew).collect();
+
+    let mut rest = after.clone();
+    for a in &mut rest.arrivals {
+        a.travelers.retain(|t| !riders.contains(&t.code));
+    }
+    rest.arrivals.retain(|a| !a.travelers.is_empty());
+    rest.stays.retain(|s| !riders.contains(&s.traveler.code));
+    rest.vehicles.retain(|v| !kept_vehicles.contains(&v.code));
+    for v in &mut rest.vehicles {
+        let busy = pinned
+            .iter()
+            .filter(|b| b.vehicle == v.code)
+            .map(|b| b.ready_again)
+            .fold(freeze, NaiveDateTime::max);
+        v.available_from = v.available_from.max(busy);
+        if v.available_until <= v.available_from {
+            v.blocked
+                .get_or_insert_with(|| "busy until the end of its day".into());
+            v.available_until = v.available_from + Duration::minutes(1);
+        }
+    }
+    rest.crew.retain(|c| !kept_crew.contains(&c.code));
+    let rest_minutes = Duration::minutes(i64::from(after.policy.crew_rest));
+    for c in &mut rest.crew {
+        let busy = pinned
+            .iter()
+            .filter(|b| b.crew.contains(&c.code))
+            .map(|b| b.ready_again + rest_minutes)
+            .fold(freeze, NaiveDateTime::max);
+        c.shift_start = c.shift_start.max(busy);
+        if c.shift_end <= c.shift_start {
+            c.blocked.get_or_insert_with(|| "off shift".into());
+            c.shift_end = c.shift_start + Duration::minutes(1);
+        }
+    }
+    hold_rooms(
+        &mut rest,
+        published
+            .stays
+            .iter()
+            .filter(|s| riders.contains(&s.traveler)),
+    );
+    let fresh = plan_day(&rest, travel, &options.plan)?;
+    Ok(merge(after, published, &fixed, fresh))
+}
+
+/// The fixed batches and the fresh plan as one plan of the whole day.
+fn merge(after: &Day, published: &Plan, fixed: &[&Batch], fresh: Plan) -> Plan {
+    let taken: BTreeSet<&BatchCode> = published.batches.iter().map(|b| &b.code).collect();
+    // A fresh batch identical to a published one keeps its code; the rest get unused codes.
+    let same: BTreeMap<(VehicleCode, Vec<TravelerCode>), &BatchCode> = published
+        .batches
+        .iter()
+        .filter(|b| !fixed.iter().any(|f| f.code == b.code))
+        .map(|b| ((b.vehicle.clone(), sorted(b)), &b.code))
+        .collect();
+    let mut renamed: BTreeMap<BatchCode, BatchCode> = BTreeMap::new();
+    let mut n = 0;
+    let mut batches: Vec<Batch> = fixed.iter().map(|b| (*b).clone()).collect();
+    for mut b in fresh.batches {
+        let code = match same.get(&(b.vehicle.clone(), sorted(&b))) {
+            Some(c) => (*c).clone(),
+            None => loop {
+                n += 1;
+                let c = BatchCode::new(format!("{}.{}", b.code, published.version + 1));
+                let c = if n > 1 {
+                    BatchCode::new(format!("{c}-{n}"))
+                } else {
+                    c
+                };
+                if !taken.contains(&c) && !renamed.values().any(|v| v == &c) {
+                    break c;
+                }
+            },
+        };
+        renamed.insert(b.code.clone(), code.clone());
+        b.code = code;
+        batches.push(b);
+    }
+    batches.sort_by(|a, b| (a.depart, &a.code).cmp(&(b.depart, &b.code)));
+    let origin: BTreeMap<&TravelerCode, &Place> = batches
+        .iter()
+        .flat_map(|b| b.travelers().map(move |t| (t, &b.origin)))
+        .collect();
+    let riders: BTreeSet<&TravelerCode> = fixed.iter().flat_map(|b| b.travelers()).collect();
+    let mut placements = Placements::default();
+    let fixed_assignments = published
+        .assignments
+        .iter()
+        .filter(|a| riders.contains(&a.traveler));
+    for a in fixed_assignments.chain(fresh.assignments.iter()) {
+        let Some(from) = origin.get(&a.traveler) else {
+            continue;
+        };
+        placements.placed.push(Placement {
+            traveler: a.traveler.clone(),
+            arrival: a.arrival.clone(),
+            from: (*from).clone(),
+            to: a.place.clone(),
+        });
+    }
+    placements.stays.extend(
+        published
+            .stays
+            .iter()
+            .filter(|s| riders.contains(&s.traveler))
+            .cloned(),
+    );
+    placements.stays.extend(fresh.stays);
+    assemble(after, placements, batches, fresh.unplaced)
+}
+
+/// Rooms booked by a plan, held in the day's hotels so that planning again around them does
+/// not give them away: a room each (never fewer than the bookings use).
+pub(crate) fn hold_rooms<'a>(day: &mut Day, stays: impl Iterator<Item = &'a PlannedStay>) {
+    for s in stays {
+        let Some(h) = day.hotels.iter_mut().find(|h| h.code == s.hotel) else {
+            continue;
+        };
+        let mut night = s.check_in;
+        while night < s.release {
+            h.held.push(Held {
+                night,
+                rooms: 1,
+                accessible_rooms: u32::from(s.accessible),
+            });
+            night = match night.succ_opt() {
+                Some(n) => n,
+                None => break,
+            };
+        }
+    }
+}
+
+fn sorted(b: &Batch) -> Vec<TravelerCode> {
+    let mut v: Vec<TravelerCode> = b.travelers().cloned().collect();
+    v.sort();
+    v
+}
+
+fn cost(candidate: &Plan, published: &Plan, day: &Day) -> f64 {
+    let driving: f64 = candidate
+        .batches
+        .iter()
+        .map(|b| (b.ready_again - b.depart).num_minutes() as f64)
+        .sum();
+    let changed = diff(published, candidate).travelers.len() as f64;
+    driving + UNPLACED_COST * candidate.unplaced.len() as f64 + day.policy.change_penalty * changed
+}

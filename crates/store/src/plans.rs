@@ -1,0 +1,153 @@
+//! Approved plans: each approval of a day's plan is stored as that day's next version (the
+//! plan file as approved), and its batches become trips — planned, with their vehicle, crew,
+//! stops and travelers — each keeping a link to the version and its batch code, all in one
+//! transaction. From there the gates, hand-overs, loops and ledger take the trips over like
+//! any other. The store resolves the desk's codes to its ids and writes; the plan's rules were
+//! checked before (`closedloop_scheduling::check`).
+
+use crate::connection::DbConnection;
+use crate::desk::{PlannedTrip, plan_trip};
+use crate::error::StoreError;
+use crate::schema::{crew_members, plan_versions, trips, vehicles};
+use chrono::{NaiveDate, Utc};
+use closedloop_domain::ids::BatchId;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A version to store with the trips it creates, each with its batch code.
+#[derive(Debug, Clone)]
+pub struct NewPlanVersion {
+    pub service_date: NaiveDate,
+    pub policy: String,
+    /// The plan file as approved.
+    pub plan_json: String,
+    pub trips: Vec<(String, PlannedTrip)>,
+}
+
+/// A stored version.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlanVersion {
+    pub id: i64,
+    pub service_date: NaiveDate,
+    pub version: i64,
+    pub policy: String,
+    pub approved_at: chrono::NaiveDateTime,
+}
+
+/// The trips a version created, by batch code.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ApprovedTrip {
+    pub batch_code: String,
+    pub trip: BatchId,
+}
+
+/// Stores the version as the day's next and creates its trips; nothing is stored if one trip
+/// is refused (the error names it).
+pub fn approve(
+    conn: &mut DbConnection,
+    v: &NewPlanVersion,
+) -> Result<(PlanVersion, Vec<ApprovedTrip>), StoreError> {
+    crate::write_transaction(conn, |conn| {
+        let last: Option<i64> = plan_versions::table
+            .filter(plan_versions::service_date.eq(v.service_date))
+            .select(diesel::dsl::max(plan_versions::version))
+            .first(conn)?;
+        let version = last.unwrap_or(0) + 1;
+        let approved_at = Utc::now().naive_utc();
+        let id = diesel::insert_into(plan_versions::table)
+            .values((
+                plan_versions::service_date.eq(v.service_date),
+                plan_versions::version.eq(version),
+                plan_versions::policy.eq(&v.policy),
+                plan_versions::plan.eq(&v.plan_json),
+                plan_versions::approved_at.eq(approved_at),
+            ))
+            .returning(plan_versions::id)
+            .get_result::<i64>(conn)?;
+        let mut created = Vec::with_capacity(v.trips.len());
+        for (code, t) in &v.trips {
+            let trip = plan_trip(conn, t)?;
+            diesel::update(trips::table.find(trip.0))
+                .set((
+                    trips::plan_version_id.eq(Some(id)),
+                    trips::batch_code.eq(Some(code)),
+                ))
+                .execute(conn)?;
+            created.push(ApprovedTrip {
+                batch_code: code.clone(),
+                trip,
+            });
+        }
+        Ok((
+            PlanVersion {
+                id,
+                service_date: v.service_date,
+                version,
+                policy: v.policy.clone(),
+                approved_at,
+            },
+            created,
+        ))
+    })
+}
+
+/// Every approved version, oldest first.
+pub fn versions(conn: &mut DbConnection) -> Result<Vec<PlanVersion>, StoreError> {
+    Ok(plan_versions::table
+        .order((plan_versions::service_date, plan_versions::version))
+        .select((
+            plan_versions::id,
+            plan_versions::service_date,
+            plan_versions::version,
+            plan_versions::policy,
+            plan_versions::approved_at,
+        ))
+        .load::<(i64, NaiveDate, i64, String, chrono::NaiveDateTime)>(conn)?
+        .into_iter()
+        .map(
+            |(id, service_date, version, policy, approved_at)| PlanVersion {
+                id,
+                service_date,
+                version,
+                policy,
+                approved_at,
+            },
+        )
+        .collect())
+}
+
+/// The trips a version created, by batch code.
+pub fn version_trips(
+    conn: &mut DbConnection,
+    version: i64,
+) -> Result<Vec<ApprovedTrip>, StoreError> {
+    Ok(trips::table
+        .filter(trips::plan_version_id.eq(version))
+        .order(trips::id)
+        .select((trips::id, trips::batch_code))
+        .load::<(i64, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, code)| ApprovedTrip {
+            batch_code: code.unwrap_or_default(),
+            trip: BatchId(id),
+        })
+        .collect())
+}
+
+/// Vehicles by plate, for resolving a plan's vehicle codes.
+pub fn vehicles_by_plate(conn: &mut DbConnection) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(vehicles::table
+        .select((vehicles::plate, vehicles::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// Crew members by staff number, for resolving a plan's crew codes.
+pub fn crew_by_staff_no(conn: &mut DbConnection) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(crew_members::table
+        .select((crew_members::staff_no, crew_members::id))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
