@@ -29,9 +29,11 @@ impl SiteKind {
     fn of(tags: &[(&str, &str)]) -> Option<SiteKind> {
         let has = |k: &str, v: &[&str]| tags.iter().any(|(tk, tv)| *tk == k && v.contains(tv));
         if has("aeroway", &["aerodrome"]) {
-            // Heliports and private strips are not ports of entry.
-            let public =
-                !has("aerodrome:type", &["private", "military"]) && !has("aeroway", &["heliport"]);
+            // Heliports, private and military strips are not ports of entry.
+            let heliport = tags.iter().any(|(k, v)| {
+                *k == "heliport" || (k.starts_with("name") && v.to_lowercase().contains("heliport"))
+            });
+            let public = !has("aerodrome:type", &["private", "military"]) && !heliport;
             return public.then_some(SiteKind::Airport);
         }
         if has("railway", &["station"]) && !has("station", &["subway", "light_rail", "monorail"]) {
@@ -171,6 +173,10 @@ mod tests {
 
     #[test]
     fn kinds_follow_the_tags() {
+        assert_eq!(
+            SiteKind::of(&[("aeroway", "aerodrome"), ("name", "Xewkija Heliport")]),
+            None
+        );
         assert_eq!(
             SiteKind::of(&[("aeroway", "aerodrome")]),
             Some(SiteKind::Airport)
