@@ -11,13 +11,14 @@
 use crate::batches::fleet::capacity;
 use crate::batches::{HANDOVER_MINUTES, locate};
 use crate::hotels;
-use crate::ids::{ArrivalCode, BatchCode, VehicleCode};
+use crate::ids::{ArrivalCode, BatchCode, TravelerCode, VehicleCode};
 use crate::plan::{Batch, Place, Plan, Reason};
 use crate::problem::{CrewRole, Day, Point, Port, Traveler};
 use crate::replan::hold_rooms;
 use crate::travel::TravelTimes;
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
+use std::collections::BTreeSet;
 
 /// A way to carry the traveler.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -84,6 +85,7 @@ pub fn best_fit(
         day.policy.max_ride
     });
     let mut options = Vec::new();
+    let riders = Riders::of(day);
     if !traveler.is_sick() {
         for b in plan.batches.iter().filter(|b| {
             b.origin
@@ -96,6 +98,7 @@ pub fn best_fit(
             joins(
                 day,
                 plan,
+                &riders,
                 b,
                 traveler,
                 &p.to,
@@ -131,6 +134,7 @@ fn minutes(m: f64) -> Duration {
 fn joins(
     day: &Day,
     plan: &Plan,
+    riders: &Riders,
     b: &Batch,
     t: &Traveler,
     place: &Place,
@@ -142,9 +146,7 @@ fn joins(
     let Some(v) = day.vehicles.iter().find(|v| v.code == b.vehicle) else {
         return;
     };
-    let sick_aboard = b
-        .travelers()
-        .any(|c| day.arriving().any(|(_, x)| &x.code == c && x.is_sick()));
+    let sick_aboard = b.travelers().any(|c| riders.sick.contains(c));
     if sick_aboard
         || b.head_count() as u32 >= capacity(v, day.policy.seat_factor)
         || (t.is_special() && !v.accessible())
@@ -195,7 +197,7 @@ fn joins(
         // Everyone dropped later rides the detour longer.
         let later_ok = b.stops[k..]
             .iter()
-            .all(|s| ride(s.eta) + detour <= ride_limit(day, s));
+            .all(|s| ride(s.eta) + detour <= ride_limit(day, riders, s));
         if ride(eta) > limit || !later_ok || !turnaround_ok(day, plan, b, detour) {
             continue;
         }
@@ -210,11 +212,30 @@ fn joins(
     }
 }
 
-fn ride_limit(day: &Day, s: &crate::plan::Stop) -> f64 {
-    let special = s
-        .travelers
-        .iter()
-        .any(|c| day.arriving().any(|(_, x)| &x.code == c && x.is_special()));
+/// Who of the day is sick or of the special groups, looked up once per answer rather than
+/// once per rider of every batch.
+struct Riders<'a> {
+    sick: BTreeSet<&'a TravelerCode>,
+    special: BTreeSet<&'a TravelerCode>,
+}
+
+impl<'a> Riders<'a> {
+    fn of(day: &'a Day) -> Self {
+        let (mut sick, mut special) = (BTreeSet::new(), BTreeSet::new());
+        for (_, t) in day.arriving() {
+            if t.is_sick() {
+                sick.insert(&t.code);
+            }
+            if t.is_special() {
+                special.insert(&t.code);
+            }
+        }
+        Riders { sick, special }
+    }
+}
+
+fn ride_limit(day: &Day, riders: &Riders, s: &crate::plan::Stop) -> f64 {
+    let special = s.travelers.iter().any(|c| riders.special.contains(c));
     f64::from(if special {
         day.policy.special_max_ride
     } else {
