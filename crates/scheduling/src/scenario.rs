@@ -553,14 +553,21 @@ fn fleet(
         }
         let here_vehicles = coaches + vans + special / 12 + 1 + sick / 6 + 1;
 
-        let escorts = special / 3 + sick / 2 + 2;
+        // A member rests `crew_rest` after a duty that ends with the disinfection, while the
+        // vehicle is ready at once: at the peak a vehicle out trip after trip needs a second
+        // driver (and escort) for every other trip.
+        let escorts = (special / 3 + sick / 2 + 2) * 3 / 2;
         for (role, count) in [
-            (CrewRole::Driver, here_vehicles),
+            (CrewRole::Driver, here_vehicles * 3 / 2 + 1),
             (CrewRole::Escort, escorts),
         ] {
-            for shift in 0..2 {
+            // Three 12-hour shifts, each starting while the one before is on duty: a duty
+            // (base to base, disinfection included) of up to seven and a half hours fits
+            // one whenever it starts; with two, a duty crossing both hand-over hours
+            // (14:00 and 17:00) fitted none and its batch went without a crew.
+            for shift_start in [5 * 60, 9 * 60 + 30, 14 * 60] {
                 for _ in 0..count {
-                    let start = at(opts.date, if shift == 0 { 5 * 60 } else { 14 * 60 });
+                    let start = at(opts.date, shift_start);
                     let mut languages = vec!["zh".to_string()];
                     if rng.chance(0.3) {
                         languages.push("en".into());
