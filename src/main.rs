@@ -19,7 +19,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     fail::quiet_on_closed_pipe();
     let cli = commands::Cli::parse();
-    init_tracing(cli.global.verbose);
+    init_tracing(cli.global.verbose, cli.command.is_serve());
     let lang = commands::lang(cli.global.lang);
     match commands::run(cli, lang) {
         Ok(code) => code,
@@ -27,10 +27,12 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr so that `--json` and `--format csv` output stays clean on stdout.
-fn init_tracing(verbose: u8) {
+/// Logs go to stderr so that `--json` and `--format csv` output stays clean on stdout. The
+/// server logs each request (info) unless told otherwise.
+fn init_tracing(verbose: u8, serving: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
+        0 if serving => "info",
         0 => "warn",
         1 => "info",
         _ => "debug",

@@ -227,6 +227,7 @@ fn events(day: &Day, plan: &Plan) -> Vec<(&'static str, Event)> {
             "a vehicle broken down",
             e(What::VehicleBreakdown {
                 vehicle: b.vehicle.clone(),
+                position: None,
             }),
         ));
     }

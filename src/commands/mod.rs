@@ -20,6 +20,7 @@ mod purge;
 mod replan;
 mod roads;
 mod scenario;
+mod serve;
 mod stats;
 mod trace;
 mod travelers;
@@ -122,6 +123,8 @@ pub enum Command {
     Loops(loops::LoopsArgs),
     /// The record: batches, person-trips, incidents, staff infections, per day and in total.
     Record(loops::RecordArgs),
+    /// The web service: JSON API, OpenAPI document, health and metrics (loopback by default).
+    Serve(serve::ServeArgs),
     /// Benchmarks that print a table.
     #[cfg(feature = "bench")]
     #[command(subcommand)]
@@ -179,6 +182,11 @@ pub fn lang(flag: Option<Lang>) -> Lang {
 }
 
 impl Command {
+    /// Whether this is the long-running server, whose request logs are wanted by default.
+    pub fn is_serve(&self) -> bool {
+        matches!(self, Command::Serve(_))
+    }
+
     /// Whether the command only reads the database: it then opens it read-only, never
     /// migrating or writing it ([`App::read_only`]), so it works on a file nobody may write.
     fn reads_only(&self) -> bool {
@@ -212,6 +220,10 @@ pub fn run(cli: Cli, lang: Lang) -> Result<ExitCode> {
     } else {
         app
     };
+    // The server keeps the application for its whole life, shared by its workers.
+    if let Command::Serve(a) = &cli.command {
+        return serve::run(app, lang, a);
+    }
     let ctx = Ctx { app, lang };
     let out = dispatch(&ctx, cli.command);
     ctx.show_notices();
@@ -243,6 +255,7 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Incident(c) => incident::run(ctx, c),
         Command::Loops(a) => loops::loops(ctx, &a),
         Command::Record(a) => loops::record(ctx, &a),
+        Command::Serve(_) => unreachable!("run() serves before dispatching"),
         #[cfg(feature = "bench")]
         Command::Bench(c) => crate::bench::run(ctx, c),
         #[cfg(feature = "demo")]

@@ -4,7 +4,7 @@
 use super::Ctx;
 use anyhow::Result;
 use clap::Args;
-use closedloop_app::approve::{ApproveRequest, approve};
+use closedloop_app::approve::{ApproveRequest, TripOrigin, approve};
 use closedloop_app::replan::{FitRequest, diff, fit};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -145,16 +145,20 @@ pub fn run_approve(ctx: &Ctx, args: &ApproveArgs) -> Result<ExitCode> {
         ctx.t("trips created", "个车次已创建"),
     );
     for t in &a.trips {
-        println!("  {} → {} {}", t.batch_code, ctx.t("trip", "车次"), t.trip);
-    }
-    if a.second_transfers_left > 0 {
+        let from = match t.origin {
+            TripOrigin::Port { id } => format!("{} #{id}", ctx.t("port", "口岸")),
+            TripOrigin::Hotel { id } => format!(
+                "{} #{id} ({})",
+                ctx.t("hotel", "酒店"),
+                ctx.t("second transfer", "二次转运")
+            ),
+        };
         println!(
-            "  {} {}",
-            a.second_transfers_left,
-            ctx.t(
-                "batches from hotels (second transfers) are not trips yet: a trip starts at a port",
-                "个自酒店出发的车次（二次转运）暂未建为车次：车次须自口岸出发"
-            )
+            "  {} → {} {} {} {from}",
+            t.batch_code,
+            ctx.t("trip", "车次"),
+            t.trip,
+            ctx.t("from", "出发地"),
         );
     }
     Ok(ExitCode::SUCCESS)

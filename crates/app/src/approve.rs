@@ -1,23 +1,31 @@
-//! `closedloop plan approve`: a checked plan becomes the day's next plan version, and its
-//! batches from the ports become trips in the store — vehicle, crew, stops with their places,
-//! travelers — so the gates, hand-overs, loops and ledger take over. Each trip keeps a link to
-//! the version and its batch code.
+//! `closedloop plan approve`: a checked plan becomes the day's next plan version, and every
+//! batch becomes a trip in the store — vehicle, crew, stops with their places, travelers — so
+//! the gates, hand-overs, loops and ledger take over. Each trip keeps a link to the version and
+//! its batch code. A batch from a port boards there; a batch from a hotel (the second transfer
+//! of "14+7": travelers whose hotel days end, collected and taken home) boards at that hotel,
+//! whose staff hand the travelers to the crew, and its trip's port is the vehicle's base.
 //!
 //! The day file names everything by the desk's codes; approval resolves them against the
-//! store: travelers by their store id (the day file's traveler code), vehicles by plate, crew
-//! by staff number, ports, hotels and hospitals by code. A code the store does not know refuses
-//! the whole approval, naming the batch. Times without an offset are UTC, as every desk time.
+//! store: travelers by their store id (the day file's traveler code, for an arrival's
+//! travelers and a stay's alike), vehicles by plate, crew by staff number, ports, hotels and
+//! hospitals by code. A code the store does not know refuses the whole approval, naming the
+//! batch and the field, before anything is written. Times without an offset are UTC, as every
+//! desk time.
 
 use crate::context::App;
 use crate::error::{AppError, AppResult, Fault};
 use crate::schedule::{read_day, read_plan, travel_times};
+use closedloop_domain::excerpt::excerpt;
 use closedloop_domain::ids::{CrewId, DestinationId, PortId, TravelerId, VehicleId};
+use closedloop_scheduling::ids::TravelerCode;
 use closedloop_scheduling::plan::{Batch, Place, Plan};
 use closedloop_scheduling::{Day, check::check};
 use closedloop_store::desk::{PlannedStop, PlannedTrip};
-use closedloop_store::plans::{ApprovedTrip, NewPlanVersion, PlanVersion};
+/// Where an approved trip boards, as `trips[].origin` says it.
+pub use closedloop_store::plans::TripOrigin;
+use closedloop_store::plans::{ApprovedTrip, ApprovingTrip, NewPlanVersion, PlanVersion};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone)]
@@ -26,14 +34,14 @@ pub struct ApproveRequest {
     pub plan: PathBuf,
 }
 
-/// `{"version", "trips", "second_transfers_left"}`.
+/// `{"version", "trips", "second_transfers"}`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Approved {
     pub version: PlanVersion,
+    /// Every batch of the plan, each with its trip and where it boards.
     pub trips: Vec<ApprovedTrip>,
-    /// Batches that start at a hotel (second transfers): not created as trips yet, since a
-    /// trip starts at a port in the store.
-    pub second_transfers_left: usize,
+    /// How many of them board at a hotel (second transfers).
+    pub second_transfers: usize,
 }
 
 fn refused(code: &'static str, field: String, en: String, zh: String) -> AppError {
@@ -86,21 +94,35 @@ pub fn approve_plan(app: &App, day: &Day, plan: &Plan) -> AppResult<Approved> {
         .collect();
     let vehicles = closedloop_store::plans::vehicles_by_plate(&mut conn)?;
     let crew = closedloop_store::plans::crew_by_staff_no(&mut conn)?;
+    // Every traveler code that is a number, looked up at once: the store's ids among them.
+    let numbers: Vec<i64> = plan
+        .batches
+        .iter()
+        .flat_map(Batch::travelers)
+        .filter_map(|t| t.as_str().parse().ok())
+        .collect();
+    let travelers = closedloop_store::plans::known_travelers(&mut conn, &numbers)?;
+    // The port each vehicle of the day is based at, by plate: a trip from a hotel belongs there.
+    let bases: HashMap<&str, &str> = day
+        .vehicles
+        .iter()
+        .map(|v| (v.code.as_str(), v.base.as_str()))
+        .collect();
     let codes = Codes {
         ports,
         hotels,
         hospitals,
         vehicles,
         crew,
+        travelers,
+        bases,
     };
-    let mut trips = Vec::new();
-    let mut left = 0;
-    for b in &plan.batches {
-        match codes.trip(b)? {
-            Some(t) => trips.push((b.code.to_string(), t)),
-            None => left += 1,
-        }
-    }
+    let trips = plan
+        .batches
+        .iter()
+        .map(|b| codes.trip(b))
+        .collect::<AppResult<Vec<_>>>()?;
+    let second_transfers = trips.iter().filter(|t| t.origin_hotel.is_some()).count();
     let plan_json = serde_json::to_string(plan).map_err(|e| {
         AppError::invalid(
             "plan_unwritable",
@@ -120,29 +142,55 @@ pub fn approve_plan(app: &App, day: &Day, plan: &Plan) -> AppResult<Approved> {
     Ok(Approved {
         version,
         trips,
-        second_transfers_left: left,
+        second_transfers,
     })
 }
 
-struct Codes {
+struct Codes<'d> {
     ports: HashMap<String, i64>,
     hotels: HashMap<String, i64>,
     hospitals: HashMap<String, i64>,
     vehicles: HashMap<String, i64>,
     crew: HashMap<String, i64>,
+    travelers: HashSet<i64>,
+    bases: HashMap<&'d str, &'d str>,
 }
 
-impl Codes {
+/// A roadside point (where `broken` broke down, its replacement's origin): the store has no
+/// place for one yet, so a plan with a breakdown en route is refused whole rather than
+/// approved without the batches that meet there.
+fn roadside(batch: &Batch, field: &str, broken: &str) -> AppError {
+    refused(
+        "plan_roadside_unsupported",
+        at(batch, field),
+        format!(
+            "batch {}: a roadside point (where batch {broken} broke down) cannot be approved into a trip",
+            batch.code
+        ),
+        format!(
+            "车次 {}：路边地点（车次 {broken} 抛锚处）不能批准为车次",
+            batch.code
+        ),
+    )
+}
+
+/// `batches[B-PVG-001].field`: where in the plan a refusal points.
+fn at(batch: &Batch, field: &str) -> String {
+    format!("batches[{}].{field}", batch.code)
+}
+
+impl Codes<'_> {
     fn find(
         map: &HashMap<String, i64>,
         code: &str,
         batch: &Batch,
+        field: &str,
         what: (&str, &str),
     ) -> AppResult<i64> {
         map.get(code).copied().ok_or_else(|| {
             refused(
                 "plan_code_unknown",
-                format!("batches[{}]", batch.code),
+                at(batch, field),
                 format!(
                     "batch {}: no {} has the code {code:?} in the database",
                     batch.code, what.0
@@ -155,57 +203,139 @@ impl Codes {
         })
     }
 
-    /// The trip a batch from a port becomes; `None` for a batch from a hotel.
-    fn trip(&self, b: &Batch) -> AppResult<Option<PlannedTrip>> {
-        let port = match &b.origin {
-            Place::Port { code } => Self::find(&self.ports, code.as_str(), b, ("port", "口岸"))?,
-            _ => return Ok(None),
-        };
-        let vehicle = Self::find(&self.vehicles, b.vehicle.as_str(), b, ("vehicle", "车辆"))?;
+    /// A traveler code as the store's id: a number the store has a traveler for.
+    fn traveler(&self, t: &TravelerCode, batch: &Batch, field: &str) -> AppResult<TravelerId> {
+        match t.as_str().parse::<i64>() {
+            Ok(id) if self.travelers.contains(&id) => Ok(TravelerId(id)),
+            _ => Err(refused(
+                "plan_code_unknown",
+                at(batch, field),
+                format!(
+                    "batch {}: traveler {:?} is not a stored traveler's id",
+                    batch.code,
+                    excerpt(t.as_str())
+                ),
+                format!(
+                    "车次 {}：旅客 {:?} 不是已存储旅客的编号",
+                    batch.code,
+                    excerpt(t.as_str())
+                ),
+            )),
+        }
+    }
+
+    /// Where the batch boards: (the trip's port, the hotel of a second transfer). A trip from a
+    /// hotel keeps the port its vehicle is based at, where it returns to be disinfected.
+    fn origin(&self, b: &Batch) -> AppResult<(i64, Option<i64>)> {
+        match &b.origin {
+            Place::Port { code } => Ok((
+                Self::find(&self.ports, code.as_str(), b, "origin", ("port", "口岸"))?,
+                None,
+            )),
+            Place::Hotel { code } => {
+                let hotel = Self::find(
+                    &self.hotels,
+                    code.as_str(),
+                    b,
+                    "origin",
+                    ("hotel", "隔离酒店"),
+                )?;
+                let base = self.bases.get(b.vehicle.as_str()).ok_or_else(|| {
+                    refused(
+                        "plan_code_unknown",
+                        at(b, "vehicle"),
+                        format!(
+                            "batch {}: vehicle {:?} is not in the day file, so its base port is unknown",
+                            b.code,
+                            b.vehicle.as_str()
+                        ),
+                        format!(
+                            "车次 {}：计划日文件中没有车辆 {:?}，无法确定其所属口岸",
+                            b.code,
+                            b.vehicle.as_str()
+                        ),
+                    )
+                })?;
+                let port = Self::find(
+                    &self.ports,
+                    base,
+                    b,
+                    "vehicle",
+                    ("port (the vehicle's base)", "口岸（车辆所属）"),
+                )?;
+                Ok((port, Some(hotel)))
+            }
+            Place::Roadside { batch, .. } => Err(roadside(b, "origin", batch.as_str())),
+            // Nothing in the practice boards at a hospital or a home: no staff there hand
+            // travelers to a crew, so the desk could not start the trip's first hand-over.
+            Place::Hospital { .. } | Place::Home { .. } => Err(refused(
+                "plan_origin_unsupported",
+                at(b, "origin"),
+                format!(
+                    "batch {}: a trip starts at a port or at a hotel (a second transfer), not at a hospital or a home",
+                    b.code
+                ),
+                format!(
+                    "车次 {}：车次只能自口岸或酒店（二次转运）出发，不能自医院或住家出发",
+                    b.code
+                ),
+            )),
+        }
+    }
+
+    /// The trip a batch becomes, from its port or its hotel.
+    fn trip(&self, b: &Batch) -> AppResult<ApprovingTrip> {
+        let (port, origin_hotel) = self.origin(b)?;
+        let vehicle = Self::find(
+            &self.vehicles,
+            b.vehicle.as_str(),
+            b,
+            "vehicle",
+            ("vehicle", "车辆"),
+        )?;
         let crew = b
             .crew
             .iter()
-            .map(|c| Self::find(&self.crew, c.as_str(), b, ("crew member", "工作人员")).map(CrewId))
+            .map(|c| {
+                Self::find(
+                    &self.crew,
+                    c.as_str(),
+                    b,
+                    "crew",
+                    ("crew member", "工作人员"),
+                )
+                .map(CrewId)
+            })
             .collect::<AppResult<Vec<_>>>()?;
         let mut stops = Vec::with_capacity(b.stops.len());
-        for s in &b.stops {
+        for (k, s) in b.stops.iter().enumerate() {
+            let place = format!("stops[{k}].place");
             let destination = match &s.place {
                 Place::Hotel { code } => Some(Self::find(
                     &self.hotels,
                     code.as_str(),
                     b,
+                    &place,
                     ("hotel", "隔离酒店"),
                 )?),
                 Place::Hospital { code } => Some(Self::find(
                     &self.hospitals,
                     code.as_str(),
                     b,
+                    &place,
                     ("hospital", "定点医院"),
                 )?),
                 // A home is received by its community's staff, whom the store does not list yet.
                 Place::Home { .. } | Place::Port { .. } => None,
+                Place::Roadside { batch, .. } => {
+                    return Err(roadside(b, &place, batch.as_str()));
+                }
             };
+            let field = format!("stops[{k}].travelers");
             let travelers = s
                 .travelers
                 .iter()
-                .map(|t| {
-                    t.as_str().parse::<i64>().map(TravelerId).map_err(|_| {
-                        refused(
-                            "plan_code_unknown",
-                            format!("batches[{}]", b.code),
-                            format!(
-                                "batch {}: traveler {:?} is not a stored traveler's id",
-                                b.code,
-                                closedloop_domain::excerpt::excerpt(t.as_str())
-                            ),
-                            format!(
-                                "车次 {}：旅客 {:?} 不是已存储旅客的编号",
-                                b.code,
-                                closedloop_domain::excerpt::excerpt(t.as_str())
-                            ),
-                        )
-                    })
-                })
+                .map(|t| self.traveler(t, b, &field))
                 .collect::<AppResult<Vec<_>>>()?;
             stops.push(PlannedStop {
                 destination: destination.map(DestinationId),
@@ -213,13 +343,17 @@ impl Codes {
             });
         }
         let arrive = b.stops.last().map_or(b.depart, |s| s.eta);
-        Ok(Some(PlannedTrip {
-            vehicle_id: VehicleId(vehicle),
-            port_id: PortId(port),
-            crew,
-            stops,
-            depart_at: b.depart.and_utc(),
-            arrive_by: arrive.and_utc(),
-        }))
+        Ok(ApprovingTrip {
+            batch_code: b.code.to_string(),
+            trip: PlannedTrip {
+                vehicle_id: VehicleId(vehicle),
+                port_id: PortId(port),
+                crew,
+                stops,
+                depart_at: b.depart.and_utc(),
+                arrive_by: arrive.and_utc(),
+            },
+            origin_hotel: origin_hotel.map(DestinationId),
+        })
     }
 }

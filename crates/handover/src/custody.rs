@@ -1,7 +1,9 @@
 //! Custody and the loop. Every traveler is, at any moment, in exactly one of three states: not
 //! yet in custody, in the custody of one named party, or delivered (the loop closed). Moves
 //! between them are explicit transitions that return errors and change nothing when illegal;
-//! [`Custody`] applies a hand-over to all its travelers or to none.
+//! [`Custody`] applies a hand-over to all its travelers or to none. Under "14+7" a traveler
+//! delivered to a hotel has a second loop: when the hotel days end, that hotel's staff hand
+//! them to a crew, who take them home. A delivery home or to a hospital is final.
 
 use crate::handover::ConfirmedHandover;
 use crate::ids::HandoverId;
@@ -77,11 +79,12 @@ impl Party {
     }
 
     /// The hand-overs the practice has: port staff → crew, crew → crew (a relief vehicle after
-    /// a breakdown, a shift change on the road), crew → hotel, community or hospital. Nobody
-    /// hands travelers back to the port, and a closed loop never reopens.
+    /// a breakdown, a shift change on the road), crew → hotel, community or hospital, and hotel
+    /// staff → crew for the second transfer of "14+7" (home when the hotel days end). Nobody
+    /// hands travelers back to the port; a loop closed at a home or hospital never reopens.
     pub fn may_hand_to(&self, receiver: &Party) -> bool {
         match (self, receiver) {
-            (Party::PortStaff { .. }, Party::Crew { .. }) => true,
+            (Party::PortStaff { .. } | Party::HotelStaff { .. }, Party::Crew { .. }) => true,
             (Party::Crew { batch: a }, Party::Crew { batch: b }) => a != b,
             (Party::Crew { .. }, r) => r.closes_loop(),
             _ => false,
@@ -135,7 +138,8 @@ pub enum LoopStatus {
         /// The hand-over that gave custody; none for the registration at the port.
         handover: Option<HandoverId>,
     },
-    /// The loop is closed; final.
+    /// The loop is closed: final, but that a hotel that received the traveler may hand them
+    /// to a crew for the second transfer, which opens their second loop.
     Delivered {
         to: Party,
         at: DateTime<Utc>,
@@ -218,9 +222,16 @@ impl LoopError {
 impl LoopStatus {
     /// Port staff register a traveler at the diversion point: the loop opens.
     pub fn admit(&self, port: PortId, at: DateTime<Utc>) -> Result<LoopStatus, LoopError> {
+        self.register(Party::PortStaff { port }, at)
+    }
+
+    /// `holder` registers a traveler nobody holds: port staff at the diversion point, or hotel
+    /// staff for a second transfer of someone whose first the desk did not record (carried
+    /// there before the desk path): the loop opens with them.
+    fn register(&self, holder: Party, at: DateTime<Utc>) -> Result<LoopStatus, LoopError> {
         match *self {
             LoopStatus::NotInCustody => Ok(LoopStatus::InCustody {
-                holder: Party::PortStaff { port },
+                holder,
                 since: at,
                 handover: None,
             }),
@@ -230,7 +241,8 @@ impl LoopStatus {
     }
 
     /// The giver hands the traveler to the receiver; to a hotel, community or hospital this
-    /// closes the loop.
+    /// closes the loop. The hotel that closed a traveler's loop hands them to a crew for the
+    /// second transfer: their second loop opens there (the first stays closed in the record).
     pub fn hand_over(
         &self,
         giver: Party,
@@ -240,6 +252,21 @@ impl LoopStatus {
     ) -> Result<LoopStatus, LoopError> {
         match *self {
             LoopStatus::NotInCustody => Err(LoopError::NotInCustody),
+            LoopStatus::Delivered { to, at: since, .. }
+                if to == giver && giver.role() == PartyRole::HotelStaff =>
+            {
+                if !giver.may_hand_to(&receiver) {
+                    Err(LoopError::IllegalParties { giver, receiver })
+                } else if at < since {
+                    Err(LoopError::BeforeCustody { since })
+                } else {
+                    Ok(LoopStatus::InCustody {
+                        holder: receiver,
+                        since: at,
+                        handover: Some(handover),
+                    })
+                }
+            }
             LoopStatus::Delivered { to, .. } => Err(LoopError::AlreadyDelivered { to }),
             LoopStatus::InCustody { holder, .. } if holder != giver => {
                 Err(LoopError::HeldByOther { holder })
@@ -413,23 +440,25 @@ impl Custody {
     }
 
     /// A hand-over from port staff also registers at their port those of `travelers` nobody
-    /// holds yet: the loop opens there. Any other giver registers nobody.
+    /// holds yet: the loop opens there. Hotel staff handing over for a second transfer register
+    /// at the hotel those whose first transfer the desk did not record. Any other giver
+    /// registers nobody.
     pub fn admit_unregistered(
         &mut self,
         giver: Party,
         travelers: &[TravelerId],
         at: DateTime<Utc>,
     ) -> Result<Vec<Change>, CustodyError> {
-        let Party::PortStaff { port } = giver else {
+        if !matches!(giver, Party::PortStaff { .. } | Party::HotelStaff { .. }) {
             return Ok(Vec::new());
-        };
+        }
         let mut new: Vec<TravelerId> = Vec::new();
         for t in travelers {
             if self.status(*t) == LoopStatus::NotInCustody && !new.contains(t) {
                 new.push(*t);
             }
         }
-        self.admit(port, &new, at)
+        self.all_or_none(None, &new, |s| s.register(giver, at))
     }
 
     /// Whether every one of `travelers` could move from `giver` to `receiver` at `at` — the

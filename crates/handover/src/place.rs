@@ -1,6 +1,7 @@
 //! Where a hand-over happens, from who gives and who takes: at the port when port staff hand
-//! over, at the receiver's hotel, hospital or home, else aboard. A home is someone's address,
-//! so its position is never recorded.
+//! over, at the hotel when its staff hand travelers to a crew (a second transfer), at the
+//! receiver's hotel, hospital or home, else aboard. A home is someone's address, so its
+//! position is never recorded.
 
 use closedloop_domain::role::PartyRole;
 
@@ -17,6 +18,7 @@ impl HandoverPlace {
     pub fn of(giver: PartyRole, receiver: PartyRole) -> HandoverPlace {
         match (giver, receiver) {
             (PartyRole::PortStaff, _) => HandoverPlace::Port,
+            (PartyRole::HotelStaff, _) => HandoverPlace::Hotel,
             (_, PartyRole::HotelStaff) => HandoverPlace::Hotel,
             (_, PartyRole::HospitalStaff) => HandoverPlace::Hospital,
             (_, PartyRole::CommunityStaff) => HandoverPlace::Home,
@@ -45,6 +47,7 @@ mod tests {
         );
         assert_eq!(HandoverPlace::of(Crew, CommunityStaff), HandoverPlace::Home);
         assert_eq!(HandoverPlace::of(Crew, Crew), HandoverPlace::Vehicle);
+        assert_eq!(HandoverPlace::of(HotelStaff, Crew), HandoverPlace::Hotel);
         assert!(!HandoverPlace::Home.keeps_position());
         assert!(HandoverPlace::Port.keeps_position());
     }

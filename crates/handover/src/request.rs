@@ -13,6 +13,10 @@
 //! no register of destinations beyond the plans), and no destination has an id below 1. Only
 //! travelers whose stop the desk did not name may go to a destination the plan does not name:
 //! their hand-over names it.
+//!
+//! A trip boards its travelers at its [`Origin`]: a port, whose staff hand them to the crew,
+//! or a hotel for the second transfer of "14+7", whose staff do. Staff hand travelers only to
+//! a crew whose trip starts where they work.
 
 use crate::custody::{Change, Custody, CustodyError, Party};
 use crate::handover::{ConfirmedHandover, Handover, HandoverRefusal};
@@ -26,11 +30,33 @@ use closedloop_domain::geo::Coordinates;
 use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
 use closedloop_domain::role::{PartyKey, PartyRole};
 
+/// Where a trip boards its travelers, and so who hands them to its crew there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A port of entry: its staff register the travelers and hand them over.
+    Port(PortId),
+    /// A hotel, for the second transfer of "14+7": its staff hand over the travelers whose
+    /// hotel days ended (the destination id, as the hotel's stops name it).
+    Hotel(DestinationId),
+}
+
+impl Origin {
+    /// Whether `giver` is the staff of this origin: the port's for a port, that hotel's for a
+    /// hotel. Staff of anywhere else hand nobody to this trip's crew.
+    fn staffed_by(self, giver: PartyKey) -> bool {
+        match (self, giver.role) {
+            (Origin::Port(_), PartyRole::PortStaff) => true,
+            (Origin::Hotel(h), PartyRole::HotelStaff) => h.0 == giver.id,
+            _ => false,
+        }
+    }
+}
+
 /// A trip as the hand-over rules need it, loaded by the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TripFacts {
     pub id: BatchId,
-    pub port: PortId,
+    pub origin: Origin,
     pub vehicle: VehicleId,
     pub state: BatchState,
     pub crew: Vec<CrewId>,
@@ -115,6 +141,13 @@ pub enum RequestRefusal {
     },
     /// Crew to crew needs the receiving crew's trip.
     NeedsReceivingTrip,
+    /// Staff handing travelers to a crew at a place that is not its trip's origin: port staff
+    /// on a trip from a hotel, or the staff of another hotel (or of a port) on one from a hotel.
+    NotTripOrigin {
+        trip: BatchId,
+        giver: PartyKey,
+        origin: Origin,
+    },
     /// Custody cannot move as asked (not held by the giver, already delivered, …).
     Custody(CustodyError),
     /// The request took [`crate::otp::MAX_WRONG_CODES`] wrong codes: the giver must start the
@@ -135,12 +168,12 @@ pub struct Sides {
 }
 
 /// The custody rules' party for one side: port staff at the trip's port, the crew of
-/// `side_trip`, or the destination the receiving staff's id names.
-fn side(key: PartyKey, side_trip: BatchId, port: PortId) -> Party {
-    match key.role {
-        PartyRole::PortStaff => Party::PortStaff { port },
-        PartyRole::Crew => Party::Crew { batch: side_trip },
-        role => Party::new(role, key.id),
+/// `side_trip`, or the hotel or destination the staff's id names.
+fn side(key: PartyKey, side_trip: BatchId, origin: Origin) -> Party {
+    match (key.role, origin) {
+        (PartyRole::PortStaff, Origin::Port(port)) => Party::PortStaff { port },
+        (PartyRole::Crew, _) => Party::Crew { batch: side_trip },
+        (role, _) => Party::new(role, key.id),
     }
 }
 
@@ -210,6 +243,16 @@ pub fn check_request(
         }
     }
     let giver_crew = req.giver.role == PartyRole::Crew;
+    // Staff hand travelers to a crew only where its trip boards them. Other pairs of parties
+    // (staff to staff, a crew back to a port) are the custody rules' to refuse.
+    let staff = matches!(req.giver.role, PartyRole::PortStaff | PartyRole::HotelStaff);
+    if staff && req.receiver.role == PartyRole::Crew && !trip.origin.staffed_by(req.giver) {
+        return Err(RequestRefusal::NotTripOrigin {
+            trip: trip.id,
+            giver: req.giver,
+            origin: trip.origin,
+        });
+    }
     if giver_crew {
         if !trip.has_crew(req.giver.id) {
             return Err(RequestRefusal::NotTripCrew {
@@ -247,15 +290,16 @@ pub fn check_request(
         });
     }
     Ok(Sides {
-        giver: side(req.giver, trip.id, trip.port),
-        receiver: side(req.receiver, receiving.id, trip.port),
+        giver: side(req.giver, trip.id, trip.origin),
+        receiver: side(req.receiver, receiving.id, trip.origin),
         receiving_trip: receiving.id,
     })
 }
 
 /// Checks a hand-over the giver starts could go through now: the request against its trips,
 /// then every traveler's loop under the rules the confirmation applies (port staff register
-/// those nobody holds yet). `custody` holds the travelers' stored loops.
+/// those nobody holds yet, hotel staff those of a second transfer). `custody` holds the
+/// travelers' stored loops.
 pub fn check_start(
     req: &Request,
     trip: &TripFacts,
@@ -288,8 +332,9 @@ pub struct Confirmation {
     pub at: DateTime<Utc>,
     /// Where the receiver's phone says it happened, if it says.
     pub position: Option<Coordinates>,
-    /// The trip's port, where it happened when the phone does not say.
-    pub port_place: Coordinates,
+    /// The trip's origin (its port, or its hotel for a second transfer), where it happened
+    /// when the phone does not say.
+    pub origin_place: Coordinates,
     /// The confirmations of this request refused for their code so far.
     pub wrong_codes: WrongCodes,
 }
@@ -363,7 +408,7 @@ pub fn decide_confirmation(
         expected: c.expected,
         counted: c.counted,
         at: c.at,
-        place: c.position.unwrap_or(c.port_place),
+        place: c.position.unwrap_or(c.origin_place),
         code: c.code.clone(),
     };
     let confirmed = match handover.confirm(secret) {

@@ -1,8 +1,9 @@
 //! Property: over random sequences of registrations, hand-overs between random parties,
 //! deliveries and invalid attempts (wrong codes, miscounts, duplicates, illegal pairs,
-//! back-dated reports), no traveler is ever in two custodies, delivered is final, and every
-//! illegal transition is an error that changes nothing. An independent model decides what is
-//! legal.
+//! back-dated reports), no traveler is ever in two custodies, delivered is final (but for the
+//! hotel that received a traveler handing them to a crew: the second transfer of "14+7"), and
+//! every illegal transition is an error that changes nothing. An independent model decides
+//! what is legal.
 
 mod common;
 
@@ -33,12 +34,23 @@ const PARTIES: [Party; 8] = [
 ];
 
 /// The model's own reading of the rules, by index into `PARTIES`: 0–1 port, 2–4 crews,
-/// 5–7 receivers that close the loop.
+/// 5–7 receivers that close the loop, of which 5 (the hotel) also gives to a crew.
 fn legal_pair(g: usize, r: usize) -> bool {
     let port = |i: usize| i < 2;
     let crew = |i: usize| (2..5).contains(&i);
     let last = |i: usize| i >= 5;
-    (port(g) && crew(r)) || (crew(g) && crew(r) && g != r) || (crew(g) && last(r))
+    (port(g) && crew(r))
+        || (crew(g) && crew(r) && g != r)
+        || (crew(g) && last(r))
+        || (g == HOTEL && crew(r))
+}
+
+const HOTEL: usize = 5;
+
+/// Whether the giver may hand over a traveler in state `m`: the holder, or the hotel that
+/// received them (their second loop).
+fn gives(m: Model, giver: usize) -> bool {
+    m == Model::Held(giver) || (giver == HOTEL && m == Model::Delivered(HOTEL))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,12 +200,12 @@ proptest! {
                     let giver = match giver {
                         Who::Party(p) => p,
                         Who::HolderOf(t) => match state(&t) {
-                            Model::Held(p) => p,
+                            Model::Held(p) | Model::Delivered(p) => p,
                             _ => 2,
                         },
                     };
                     let held: Vec<i64> =
-                        (1..=6).filter(|t| state(t) == Model::Held(giver)).collect();
+                        (1..=6).filter(|t| gives(state(t), giver)).collect();
                     let travelers = match travelers {
                         Selection::Listed(ts) => ts,
                         Selection::HeldByGiver => held,
@@ -235,7 +247,7 @@ proptest! {
                         continue;
                     };
                     let legal = !backdated
-                        && travelers.iter().all(|t| state(t) == Model::Held(giver));
+                        && travelers.iter().all(|t| gives(state(t), giver));
                     let result = custody.apply(&confirmed);
                     match &result {
                         Ok(changes) => prop_assert_eq!(changes.len(), travelers.len()),
@@ -251,6 +263,8 @@ proptest! {
                         let next = if receiver >= 5 { Model::Delivered(receiver) } else { Model::Held(receiver) };
                         for t in &travelers {
                             model.insert(*t, next);
+                            // The hotel handed them on: their second loop is open.
+                            delivered.remove(&TravelerId(*t));
                         }
                     } else {
                         prop_assert_eq!(&custody, &before, "a refused hand-over changed custody");
@@ -258,7 +272,8 @@ proptest! {
                 }
             }
             check_matches(&custody, &model);
-            // Delivered is final: once delivered, a traveler's status never changes again.
+            // Delivered is final: once delivered, a traveler's status never changes again but
+            // by the hotel's legal hand-over (checked against the model above).
             for (t, s) in &delivered {
                 prop_assert_eq!(custody.status(*t), *s, "delivered traveler {} changed", t);
             }
@@ -281,7 +296,8 @@ proptest! {
             _ => LoopStatus::Delivered { to: PARTIES[holder], at: since, handover: HandoverId(1) },
         };
         let result = status.hand_over(PARTIES[giver], PARTIES[receiver], at, HandoverId(2));
-        let legal = matches!(state, 1 | 2) && holder == giver && legal_pair(giver, receiver);
+        let from_hotel = state == 3 && holder == HOTEL && giver == HOTEL;
+        let legal = (matches!(state, 1 | 2) || from_hotel) && holder == giver && legal_pair(giver, receiver);
         prop_assert_eq!(result.is_ok(), legal, "{:?}: {:?}", status, result);
         if let Ok(next) = result {
             prop_assert_eq!(matches!(next, LoopStatus::Delivered { .. }), receiver >= 5);

@@ -14,7 +14,7 @@ use closedloop_handover::handover::RefusalReason;
 use closedloop_handover::ids::HandoverId;
 use closedloop_handover::otp::{self, HandoverSecret, MAX_WRONG_CODES, WrongCodes};
 use closedloop_handover::request::{
-    Confirmation, Decision, Request, RequestRefusal, TripAction, TripFacts, check_request,
+    Confirmation, Decision, Origin, Request, RequestRefusal, TripAction, TripFacts, check_request,
     check_start, decide_confirmation,
 };
 use closedloop_handover::{Custody, IncidentKind, LoopError, LoopStatus, Party, Severity};
@@ -35,7 +35,7 @@ fn key(role: PartyRole, id: i64) -> PartyKey {
 fn trip(state: BatchState) -> TripFacts {
     TripFacts {
         id: BatchId(7),
-        port: PortId(1),
+        origin: Origin::Port(PortId(1)),
         vehicle: VehicleId(3),
         state,
         crew: vec![CrewId(1), CrewId(2)],
@@ -52,7 +52,7 @@ fn trip(state: BatchState) -> TripFacts {
 fn relief(state: BatchState) -> TripFacts {
     TripFacts {
         id: BatchId(8),
-        port: PortId(1),
+        origin: Origin::Port(PortId(1)),
         vehicle: VehicleId(5),
         state,
         crew: vec![CrewId(5)],
@@ -113,6 +113,114 @@ fn port_staff_hand_to_the_trip_s_crew_and_register_at_the_trip_s_port() {
             action: TripAction::HandOverToCrew,
         })
     );
+}
+
+/// Trip 9, a second transfer from hotel 10 (vehicle 3, crew 1): travelers 1–2 home.
+fn from_hotel(state: BatchState) -> TripFacts {
+    TripFacts {
+        id: BatchId(9),
+        origin: Origin::Hotel(DestinationId(10)),
+        vehicle: VehicleId(3),
+        state,
+        crew: vec![CrewId(1)],
+        riders: vec![(TravelerId(1), None), (TravelerId(2), None)],
+    }
+}
+
+#[test]
+fn the_origin_hotel_s_staff_hand_a_second_transfer_to_its_crew_and_nobody_else_does() {
+    let hotel = Party::HotelStaff {
+        destination: DestinationId(10),
+    };
+    let r = request(
+        key(PartyRole::HotelStaff, 10),
+        key(PartyRole::Crew, 1),
+        &[1, 2],
+    );
+    let sides = check_request(&r, &from_hotel(BatchState::Approved), None).unwrap();
+    assert_eq!(sides.giver, hotel);
+    assert_eq!(sides.receiver, Party::Crew { batch: BatchId(9) });
+    // Traveler 1 was delivered to this hotel by the desk; traveler 2 was carried there before
+    // the desk path and is registered at the hotel by this hand-over.
+    let custody = Custody::from_statuses([(
+        TravelerId(1),
+        LoopStatus::Delivered {
+            to: hotel,
+            at: utc("2021-06-17T05:00:00Z"),
+            handover: HandoverId(3),
+        },
+    )]);
+    check_start(
+        &r,
+        &from_hotel(BatchState::Approved),
+        None,
+        &custody,
+        utc(AT),
+    )
+    .unwrap();
+    let d = decide_confirmation(
+        &confirmation(r.clone(), 2, true),
+        &from_hotel(BatchState::Approved),
+        None,
+        custody.clone(),
+        &secret(),
+    )
+    .unwrap();
+    let Decision::Transfer(x) = d else {
+        panic!("{d:?}")
+    };
+    let crew = Party::Crew { batch: BatchId(9) };
+    assert!(
+        x.loops.iter().all(|(_, s)| s.holder() == Some(crew)),
+        "{x:?}"
+    );
+
+    // Another hotel's staff, port staff, and this hotel's staff on a trip from a port: refused.
+    for (giver, facts) in [
+        (
+            key(PartyRole::HotelStaff, 11),
+            from_hotel(BatchState::Approved),
+        ),
+        (
+            key(PartyRole::PortStaff, 1),
+            from_hotel(BatchState::Approved),
+        ),
+        (key(PartyRole::HotelStaff, 10), trip(BatchState::Approved)),
+    ] {
+        let r = request(giver, key(PartyRole::Crew, 1), &[1]);
+        let refusal = RequestRefusal::NotTripOrigin {
+            trip: facts.id,
+            giver,
+            origin: facts.origin,
+        };
+        assert_eq!(check_request(&r, &facts, None), Err(refusal));
+    }
+    // Someone delivered to another hotel is not this hotel's to hand over.
+    let elsewhere = Custody::from_statuses([(
+        TravelerId(1),
+        LoopStatus::Delivered {
+            to: Party::HotelStaff {
+                destination: DestinationId(12),
+            },
+            at: utc("2021-06-17T05:00:00Z"),
+            handover: HandoverId(3),
+        },
+    )]);
+    let one = request(
+        key(PartyRole::HotelStaff, 10),
+        key(PartyRole::Crew, 1),
+        &[1],
+    );
+    assert!(matches!(
+        check_start(
+            &one,
+            &from_hotel(BatchState::Approved),
+            None,
+            &elsewhere,
+            utc(AT)
+        ),
+        Err(RequestRefusal::Custody(_))
+    ));
 }
 
 #[test]
@@ -277,7 +385,7 @@ fn confirmation(r: Request, counted: u32, right_code: bool) -> Confirmation {
         counted,
         at,
         position: None,
-        port_place: place(),
+        origin_place: place(),
         wrong_codes: WrongCodes::default(),
     }
 }

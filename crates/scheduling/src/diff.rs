@@ -49,6 +49,14 @@ pub enum Moved {
     Destination { from: Place, to: Place },
     /// Same destination, another batch.
     Batch { from: BatchCode, to: BatchCode },
+    /// Moved from a batch that broke down en route to the replacement fetching them from the
+    /// roadside; `event` is the event's code (`vehicle_breakdown`).
+    Replaced {
+        from: BatchCode,
+        to: BatchCode,
+        vehicle: VehicleCode,
+        event: &'static str,
+    },
     /// Same batch and destination, another arrival time there.
     Time {
         from: NaiveDateTime,
@@ -98,6 +106,7 @@ fn place_text(p: &Place) -> String {
         Place::Hotel { code } => format!("hotel {code}"),
         Place::Hospital { code } => format!("hospital {code}"),
         Place::Home { .. } => "home".into(),
+        Place::Roadside { batch, .. } => format!("the roadside where {batch} broke down"),
     }
 }
 
@@ -107,6 +116,7 @@ fn place_zh(p: &Place) -> String {
         Place::Hotel { code } => format!("酒店 {code}"),
         Place::Hospital { code } => format!("医院 {code}"),
         Place::Home { .. } => "家中".into(),
+        Place::Roadside { batch, .. } => format!("{batch} 抛锚处"),
     }
 }
 
@@ -123,6 +133,14 @@ impl TravelerChange {
                 format!("{t}: {} instead of {}", place_text(to), place_text(from))
             }
             Moved::Batch { from, to } => format!("{t}: rides {to} instead of {from}"),
+            Moved::Replaced {
+                from,
+                to,
+                vehicle,
+                event,
+            } => format!(
+                "{t}: fetched from the roadside by {to} ({vehicle}): {from} broke down en route ({event})"
+            ),
             Moved::Time { from, to } => {
                 format!(
                     "{t}: arrives {} instead of {}",
@@ -143,6 +161,12 @@ impl TravelerChange {
                 format!("{t}：改为前往{}（原为{}）", place_zh(to), place_zh(from))
             }
             Moved::Batch { from, to } => format!("{t}：改乘 {to}（原为 {from}）"),
+            Moved::Replaced {
+                from,
+                to,
+                vehicle,
+                event,
+            } => format!("{t}：{from} 途中抛锚（{event}），由 {to}（{vehicle}）在抛锚处接驳"),
             Moved::Time { from, to } => format!(
                 "{t}：到达时间改为 {}（原为 {}）",
                 to.format("%H:%M"),
@@ -242,6 +266,15 @@ fn standings(plan: &Plan) -> BTreeMap<&TravelerCode, Standing<'_>> {
 /// The changes from `a` to `b`, travelers and batches each sorted by code.
 pub fn diff(a: &Plan, b: &Plan) -> PlanDiff {
     let (sa, sb) = (standings(a), standings(b));
+    // A batch of `b` starting at the roadside where another broke down: its replacement.
+    let replacing: BTreeMap<&BatchCode, (&BatchCode, &VehicleCode)> = b
+        .batches
+        .iter()
+        .filter_map(|x| match &x.origin {
+            Place::Roadside { batch, .. } => Some((&x.code, (batch, &x.vehicle))),
+            _ => None,
+        })
+        .collect();
     let unplaced_b: BTreeMap<&TravelerCode, &Reason> = b
         .unplaced
         .iter()
@@ -284,6 +317,16 @@ pub fn diff(a: &Plan, b: &Plan) -> PlanDiff {
                     Some(Moved::Destination {
                         from: was.place.clone(),
                         to: now.place.clone(),
+                    })
+                } else if let Some((broken, vehicle)) = replacing
+                    .get(now.batch)
+                    .filter(|(broken, _)| *broken == was.batch)
+                {
+                    Some(Moved::Replaced {
+                        from: (*broken).clone(),
+                        to: now.batch.clone(),
+                        vehicle: (*vehicle).clone(),
+                        event: crate::event::BREAKDOWN,
                     })
                 } else if was.batch != now.batch {
                     Some(Moved::Batch {

@@ -4,13 +4,17 @@
 use crate::error::DayError;
 use crate::ids::{ArrivalCode, CrewCode, HotelCode, TravelerCode, VehicleCode};
 use crate::plan::Plan;
-use crate::problem::{Day, Traveler};
+use crate::problem::{Day, Point, Traveler};
 use chrono::NaiveDateTime;
 use closedloop_domain::traveler::{DestinationKind, HealthStatus};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub const EVENT_FORMAT: &str = "closedloop-event/1";
+
+/// The code of [`What::VehicleBreakdown`], which [`crate::diff`] gives as the reason riders
+/// moved to a replacement batch.
+pub const BREAKDOWN: &str = "vehicle_breakdown";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -41,8 +45,17 @@ pub enum What {
     TravelersRemoved { travelers: Vec<TravelerCode> },
     /// A traveler found symptomatic before departure: to the designated hospital.
     Symptomatic { traveler: TravelerCode },
-    /// A vehicle broken down before its departure: not planned again today.
-    VehicleBreakdown { vehicle: VehicleCode },
+    /// A vehicle broken down: not planned again today. Before a departure its batches are
+    /// planned again; en route (departed, its last stop not reached) the stops before the
+    /// event stand as driven and a replacement fetches the riders still on board from the
+    /// vehicle's `position` (by default the point on its way the timetable puts it at).
+    VehicleBreakdown {
+        vehicle: VehicleCode,
+        /// Where it stands, when the crew says (WGS 84); used only en route. Files written
+        /// before it was added lack it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        position: Option<Point>,
+    },
     /// A crew member who cannot work the rest of the day.
     CrewUnavailable { crew: CrewCode },
     /// A hotel that takes no one new.
@@ -57,7 +70,7 @@ impl What {
             What::TravelersAdded { .. } => "travelers_added",
             What::TravelersRemoved { .. } => "travelers_removed",
             What::Symptomatic { .. } => "symptomatic",
-            What::VehicleBreakdown { .. } => "vehicle_breakdown",
+            What::VehicleBreakdown { .. } => BREAKDOWN,
             What::CrewUnavailable { .. } => "crew_unavailable",
             What::HotelClosed { .. } => "hotel_closed",
         }
@@ -130,29 +143,26 @@ impl Event {
                 t.health = HealthStatus::Symptomatic;
                 t.destination = DestinationKind::Hospital;
             }
-            What::VehicleBreakdown { vehicle } => {
+            What::VehicleBreakdown { vehicle, position } => {
+                if let Some(p) = position {
+                    p.coordinates("event.what.position")?;
+                }
                 let v = d
                     .vehicles
                     .iter_mut()
                     .find(|v| &v.code == vehicle)
                     .ok_or_else(|| unknown("vehicle", "vehicle", vehicle.as_str()))?;
-                // Its trips before the breakdown stand; it carries no one after.
+                // Its trips before the breakdown stand; it carries no one after. A batch on the
+                // road keeps it until that batch is over (re-planning ends it at the roadside
+                // and moves the end to the tow back to its base).
                 let busy = plan
                     .batches
                     .iter()
                     .filter(|b| &b.vehicle == vehicle && b.depart < self.at)
                     .find(|b| b.ready_again > self.at);
                 if let Some(b) = busy {
-                    return Err(DayError::field(
-                        "event.what.vehicle",
-                        format!(
-                            "{vehicle} is on batch {} until {}: a breakdown en route needs a replacement sent to it, which re-planning does not do yet; give the time it is back at its base",
-                            b.code,
-                            b.ready_again.format("%H:%M")
-                        ),
-                    ));
-                }
-                if self.at > v.available_from {
+                    v.available_until = v.available_until.min(b.ready_again).max(self.at);
+                } else if self.at > v.available_from {
                     v.available_until = v.available_until.min(self.at);
                 } else {
                     v.blocked = Some(format!("broken down at {}", self.at.format("%H:%M")));

@@ -15,7 +15,10 @@ use std::collections::BTreeMap;
 ///   `ready_again`;
 /// - port wait, in minutes from ready (the arrival's time plus its port's processing) to the
 ///   batch's departure, over every traveler carried from a port: mean and maximum;
-/// - `max_ride`: the longest minutes from a batch's departure to a stop's ETA;
+/// - `max_ride`: the longest minutes from a batch's departure to a stop's ETA where someone
+///   gets off (a roadside stop hands over no one);
+/// - a replacement batch's riders boarded the broken batch: their waits and rides count from
+///   its departure (and its origin);
 /// - `unplaced`: travelers reported with a reason.
 pub fn compute(day: &Day, plan: &Plan) -> Kpis {
     let mut ready: BTreeMap<&TravelerCode, f64> = BTreeMap::new();
@@ -34,15 +37,18 @@ pub fn compute(day: &Day, plan: &Plan) -> Kpis {
         km += b.km;
         crew_hours +=
             b.crew.len() as f64 * (clock(day.date, b.ready_again) - depart).max(0.0) / 60.0;
-        for s in &b.stops {
-            max_ride = max_ride.max(clock(day.date, s.eta) - depart);
-            if let Place::Port { .. } = b.origin {
+        // A replacement's riders boarded the broken batch: rides and waits count from there.
+        let boarded = crate::breakdown::boarding(plan, b);
+        let board = clock(day.date, boarded.depart);
+        for s in b.stops.iter().filter(|s| !s.travelers.is_empty()) {
+            max_ride = max_ride.max(clock(day.date, s.eta) - board);
+            if let Place::Port { .. } = boarded.origin {
                 for t in &s.travelers {
                     let r = ready
                         .get(t)
                         .copied()
                         .unwrap_or(f64::from(RELEASE_FROM_MINUTES));
-                    let w = (depart - r).max(0.0);
+                    let w = (board - r).max(0.0);
                     waits += 1;
                     wait_sum += w;
                     max_wait = max_wait.max(w);

@@ -14,13 +14,16 @@
 //! - [`diff`]: what changed between two plans, traveler by traveler and batch by batch;
 //! - [`event`]: what happens to a planned day (`event.json`) and how it changes the day;
 //! - [`fit`]: where one more traveler fits best, the three cheapest ways, in milliseconds;
-//! - [`replan`]: the plan repaired after an event, the past pinned, changes penalised;
+//! - [`replan`]: the plan repaired after an event, the past pinned, changes penalised; a
+//!   breakdown en route split at the roadside and its riders fetched by a replacement
+//!   (`breakdown`);
 //! - [`scenario`]: a realistic generated day over an extract's sites;
 //! - [`travel`]: travel times and distances between places;
 //! - [`error`]: a day that cannot be planned as given, naming the field.
 
 pub mod baseline;
 pub mod batches;
+mod breakdown;
 pub mod check;
 pub mod day;
 pub mod diff;

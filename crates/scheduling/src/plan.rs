@@ -8,6 +8,7 @@
 use crate::ids::{
     ArrivalCode, BatchCode, CrewCode, HospitalCode, HotelCode, PortCode, TravelerCode, VehicleCode,
 };
+use crate::problem::Point;
 use chrono::{NaiveDate, NaiveDateTime};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -53,6 +54,49 @@ pub enum Place {
     Home {
         traveler: TravelerCode,
     },
+    /// Where batch `batch` broke down en route (a `vehicle_breakdown` event): the last stop of
+    /// the broken batch, handing over no one, and the origin of the replacement batch that
+    /// collects its riders there.
+    Roadside {
+        batch: BatchCode,
+        lat: Degrees,
+        lon: Degrees,
+    },
+}
+
+impl Place {
+    /// The roadside where `batch` broke down at `point`, to the micro-degree (a tenth of a
+    /// metre: the plan file need not carry float noise, and both ends of the hand-over then
+    /// name the same place).
+    pub fn roadside(batch: BatchCode, point: Point) -> Place {
+        let micro = |v: f64| Degrees((v * 1e6).round() / 1e6);
+        Place::Roadside {
+            batch,
+            lat: micro(point.lat),
+            lon: micro(point.lon),
+        }
+    }
+}
+
+/// Degrees of latitude or longitude in a [`Place::Roadside`]. Two are equal when their bits
+/// are, so a place stays a key (`Eq`, `Hash`); they are read from and written to the same text,
+/// so both ends of a hand-over compare equal.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Degrees(pub f64);
+
+impl PartialEq for Degrees {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl Eq for Degrees {}
+
+impl std::hash::Hash for Degrees {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.to_bits().hash(state);
+    }
 }
 
 /// Where one traveler goes.
@@ -151,6 +195,9 @@ pub enum Reason {
     NoCrew,
     /// Their ride would exceed the limit even alone on the fastest vehicle.
     RideTooLong { minutes: u32, limit: u32 },
+    /// On a batch whose vehicle broke down en route, and no vehicle or crew is free to fetch
+    /// them from the roadside: the desk must send one by hand.
+    NoReplacement { batch: BatchCode },
 }
 
 impl Reason {
@@ -163,6 +210,7 @@ impl Reason {
             Reason::NoVehicle => "no_vehicle",
             Reason::NoCrew => "no_crew",
             Reason::RideTooLong { .. } => "ride_too_long",
+            Reason::NoReplacement { .. } => "no_replacement",
         }
     }
 
@@ -181,6 +229,9 @@ impl Reason {
             Reason::RideTooLong { minutes, limit } => {
                 format!("the ride takes {minutes} min, over the {limit} min limit")
             }
+            Reason::NoReplacement { batch } => format!(
+                "batch {batch} broke down en route and no vehicle or crew is free to fetch them from the roadside"
+            ),
         }
     }
 
@@ -194,6 +245,9 @@ impl Reason {
             Reason::NoCrew => "没有可按时出车的工作人员".into(),
             Reason::RideTooLong { minutes, limit } => {
                 format!("车程 {minutes} 分钟，超过 {limit} 分钟的上限")
+            }
+            Reason::NoReplacement { batch } => {
+                format!("批次 {batch} 途中抛锚，没有可前往接驳的车辆或工作人员")
             }
         }
     }

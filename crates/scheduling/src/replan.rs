@@ -7,7 +7,9 @@
 //! - **repair**: the published batches the event does not touch stay as they are (their
 //!   vehicles and crew stay theirs), and only the touched and new travelers are planned, with
 //!   what is left free;
-//! - **re-plan**: every unpinned traveler is planned again with every unpinned resource.
+//! - **re-plan**: when the repair leaves someone behind, the travelers of the published
+//!   batches leaving from their origin around their time (within the port wait) are planned
+//!   again with them; with `thorough`, every unpinned traveler with every unpinned resource.
 //!
 //! The cost of a candidate is its driving (vehicle-minutes from departure to ready again), plus
 //! ten thousand for each traveler it cannot place, plus the policy's `change_penalty` for each
@@ -16,16 +18,17 @@
 //! penalises changes). A re-planned batch identical to a published one (same vehicle, same
 //! travelers) keeps its code; new batches get codes no published batch has.
 
+use crate::breakdown;
 use crate::day::{PlanOptions, assemble, plan_day};
 use crate::diff::diff;
 use crate::error::DayError;
 use crate::event::{Event, What};
-use crate::ids::{BatchCode, CrewCode, TravelerCode, VehicleCode};
+use crate::ids::{ArrivalCode, BatchCode, CrewCode, HotelCode, TravelerCode, VehicleCode};
 use crate::placement::{Placement, Placements};
-use crate::plan::{Batch, Place, Plan, PlannedStay};
+use crate::plan::{Batch, Place, Plan, PlannedStay, Reason, Unplaced};
 use crate::problem::{Day, Held};
 use crate::travel::TravelTimes;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +36,8 @@ pub struct ReplanOptions {
     /// Batches departing before the event's time plus this many minutes are kept as they are.
     pub freeze_minutes: u32,
     pub plan: PlanOptions,
-    /// Also plan every unpinned traveler again and keep that when it costs less, even when the
-    /// repair carries everyone (slower: a whole day's search).
+    /// Also plan every unpinned traveler again and keep that when it costs less (slower: a
+    /// whole day's search).
     pub thorough: bool,
 }
 
@@ -71,14 +74,27 @@ pub fn replan(
     travel: &dyn TravelTimes,
     options: &ReplanOptions,
 ) -> Result<Replanned, DayError> {
-    let after = event.apply(day, plan)?;
+    let mut after = event.apply(day, plan)?;
     let freeze = event.at + Duration::minutes(i64::from(options.freeze_minutes));
+    // A breakdown en route: the broken batch's driven part and its replacement are pinned.
+    let rescue = match &event.what {
+        What::VehicleBreakdown { vehicle, position } => {
+            breakdown::rescue(&after, plan, event.at, vehicle, *position, freeze, travel)
+        }
+        _ => None,
+    };
+    if let (Some(until), What::VehicleBreakdown { vehicle, .. }) =
+        (rescue.as_ref().and_then(|r| r.towed_back), &event.what)
+        && let Some(v) = after.vehicles.iter_mut().find(|v| &v.code == vehicle)
+    {
+        v.available_until = until;
+    }
     let touched = touched(&after, event, plan);
     if !matches!(event.what, What::TravelersAdded { .. })
         && let Some((b, t)) = plan
             .batches
             .iter()
-            .filter(|b| b.depart < event.at)
+            .filter(|b| b.depart < event.at || on_the_road(b))
             .find_map(|b| b.travelers().find(|t| touched.contains(*t)).map(|t| (b, t)))
     {
         return Err(DayError::field(
@@ -90,28 +106,103 @@ pub fn replan(
             ),
         ));
     }
-    let (pinned, open): (Vec<&Batch>, Vec<&Batch>) = plan.batches.iter().partition(|b| {
-        b.depart < freeze
-            && !(b.depart >= event.at
-                && (uses_lost(event, b) || b.travelers().any(|t| touched.contains(t))))
-    });
-    let (kept, _): (Vec<&Batch>, Vec<&Batch>) = open
+    let broken = rescue.as_ref().map(|r| &r.broken);
+    let displaced = rescue.as_ref().map(|r| &r.displaced);
+    let rescued: Vec<Batch> = rescue
         .iter()
-        .partition(|b| !b.travelers().any(|t| touched.contains(t)) && !uses_lost(event, b));
-
-    let repair = candidate(&after, plan, &pinned, &kept, freeze, travel, options)?;
-    // Planning everything again costs a whole day's search: it is weighed against the repair
-    // when the repair leaves someone behind, or when asked to.
+        .flat_map(|r| r.driven.iter().chain(&r.replacement))
+        .cloned()
+        .collect();
+    // Riders fetched from a roadside are on the road whenever the replacement leaves.
+    let (mut pinned, open): (Vec<&Batch>, Vec<&Batch>) = plan
+        .batches
+        .iter()
+        .filter(|b| Some(&b.code) != broken)
+        .partition(|b| {
+            on_the_road(b)
+                || (b.depart < freeze
+                    && !(b.depart >= event.at
+                        && (uses_lost(event, b) || b.travelers().any(|t| touched.contains(t)))))
+        });
+    pinned.extend(&rescued);
+    let (kept, dropped): (Vec<&Batch>, Vec<&Batch>) = open.iter().partition(|b| {
+        !b.travelers().any(|t| touched.contains(t))
+            && !uses_lost(event, b)
+            && !displaced.is_some_and(|d| d.contains(&b.code))
+    });
+    // Riders no replacement could fetch stay reported, now and in later re-plans: they are on
+    // the roadside, not at their port.
+    let mut stranded: Vec<Unplaced> = rescue.iter().flat_map(|r| r.unplaced.clone()).collect();
+    stranded.extend(
+        plan.unplaced
+            .iter()
+            .filter(|u| matches!(u.reason, Reason::NoReplacement { .. }))
+            .cloned(),
+    );
+    // The repair plans again the travelers the event touched and those of the batches it
+    // undid, and of the published plan's unplaced only those of the arrivals concerned (a
+    // seat freed on an arrival's batches may take one of them); the others keep their
+    // reason. Trying every unplaced traveler again in each repair made one event on a day of
+    // 20,000 cost 6 s.
+    let concerned: BTreeSet<&ArrivalCode> = plan
+        .assignments
+        .iter()
+        .filter(|a| {
+            touched.contains(&a.traveler)
+                || dropped
+                    .iter()
+                    .any(|b| b.travelers().any(|t| t == &a.traveler))
+        })
+        .filter_map(|a| a.arrival.as_ref())
+        .chain(event_arrival(event))
+        .collect();
+    let present: BTreeSet<&TravelerCode> = after
+        .arriving()
+        .map(|(_, t)| &t.code)
+        .chain(after.stays.iter().map(|s| &s.traveler.code))
+        .collect();
+    let mut waiting = stranded.clone();
+    waiting.extend(
+        plan.unplaced
+            .iter()
+            .filter(|u| {
+                present.contains(&u.traveler)
+                    && !touched.contains(&u.traveler)
+                    && !u.arrival.as_ref().is_some_and(|a| concerned.contains(a))
+                    && !waiting.iter().any(|w| w.traveler == u.traveler)
+            })
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let repair = candidate(
+        &after, plan, &pinned, &kept, &waiting, freeze, travel, options,
+    )?;
+    // Planning everything again costs a whole day's search (a minute on a day of 20,000): it
+    // is weighed against the repair when asked to. When the repair leaves someone behind, the
+    // batches leaving around those travelers' time are planned again with them instead.
     let left_behind = repair.unplaced.len() > plan.unplaced.len();
-    let full = if options.thorough || left_behind {
+    let full = if options.thorough {
         Some(candidate(
             &after,
             plan,
             &pinned,
             &[],
+            &stranded,
             freeze,
             travel,
             options,
+        )?)
+    } else if left_behind {
+        let before: BTreeSet<&TravelerCode> = plan.unplaced.iter().map(|u| &u.traveler).collect();
+        let behind: BTreeSet<&TravelerCode> = repair
+            .unplaced
+            .iter()
+            .map(|u| &u.traveler)
+            .filter(|t| !before.contains(t))
+            .collect();
+        let away = far_from(&after, &kept, &behind);
+        Some(candidate(
+            &after, plan, &pinned, &away, &waiting, freeze, travel, options,
         )?)
     } else {
         None
@@ -131,10 +222,62 @@ pub fn replan(
     })
 }
 
+/// The kept batches that stay kept when the travelers `behind` are planned again with their
+/// neighbours: those from another origin than theirs (a vehicle serves its own port), or
+/// leaving more than the port wait before the first is ready (their arrival's ready time, or
+/// the morning release) or after the last is. The others may give up their vehicles and crew
+/// to them.
+fn far_from<'a>(
+    after: &Day,
+    kept: &[&'a Batch],
+    behind: &BTreeSet<&TravelerCode>,
+) -> Vec<&'a Batch> {
+    let release = after.date.and_time(chrono::NaiveTime::MIN)
+        + Duration::minutes(i64::from(crate::batches::RELEASE_FROM_MINUTES));
+    let mut ready: Vec<NaiveDateTime> = Vec::new();
+    let mut origins: Vec<Place> = Vec::new();
+    for a in after
+        .arrivals
+        .iter()
+        .filter(|a| a.travelers.iter().any(|t| behind.contains(&t.code)))
+    {
+        ready.extend(after.ready_at(a));
+        origins.push(Place::Port {
+            code: a.port.clone(),
+        });
+    }
+    for s in after
+        .stays
+        .iter()
+        .filter(|s| behind.contains(&s.traveler.code))
+    {
+        ready.push(release);
+        origins.push(Place::Hotel {
+            code: s.hotel.clone(),
+        });
+    }
+    let (Some(lo), Some(hi)) = (ready.iter().min(), ready.iter().max()) else {
+        return kept.to_vec();
+    };
+    let span = Duration::minutes(i64::from(after.policy.max_port_wait));
+    kept.iter()
+        .filter(|b| !origins.contains(&b.origin) || b.depart < *lo - span || b.depart > *hi + span)
+        .copied()
+        .collect()
+}
+
+/// The arrival an event names, if any.
+fn event_arrival(event: &Event) -> Option<&ArrivalCode> {
+    match &event.what {
+        What::ArrivalMoved { arrival, .. } | What::TravelersAdded { arrival, .. } => Some(arrival),
+        _ => None,
+    }
+}
+
 /// A batch using the broken vehicle or the missing crew member after the event.
 fn uses_lost(event: &Event, b: &Batch) -> bool {
     match &event.what {
-        What::VehicleBreakdown { vehicle } => &b.vehicle == vehicle,
+        What::VehicleBreakdown { vehicle, .. } => &b.vehicle == vehicle,
         What::CrewUnavailable { crew } => b.crew.contains(crew),
         What::HotelClosed { hotel } => b
             .stops
@@ -142,6 +285,11 @@ fn uses_lost(event: &Event, b: &Batch) -> bool {
             .any(|s| matches!(&s.place, Place::Hotel { code } if code == hotel)),
         _ => false,
     }
+}
+
+/// A replacement batch: its riders boarded elsewhere and wait at a roadside.
+fn on_the_road(b: &Batch) -> bool {
+    matches!(b.origin, Place::Roadside { .. })
 }
 
 /// The travelers the event concerns: theirs must be planned again.
@@ -174,22 +322,27 @@ fn touched(after: &Day, event: &Event, plan: &Plan) -> BTreeSet<TravelerCode> {
     out
 }
 
-/// Pinned and kept batches as they are, and a plan of everyone else with what they leave free.
+/// Pinned and kept batches as they are, the stranded reported, and a plan of everyone else
+/// with what they leave free.
+#[allow(clippy::too_many_arguments)]
 fn candidate(
     after: &Day,
     published: &Plan,
     pinned: &[&Batch],
     kept: &[&Batch],
+    stranded: &[Unplaced],
     freeze: NaiveDateTime,
     travel: &dyn TravelTimes,
     options: &ReplanOptions,
 ) -> Result<Plan, DayError> {
     let fixed: Vec<&Batch> = pinned.iter().chain(kept).copied().collect();
-    let riders: BTreeSet<&TravelerCode> = fixed.iter().flat_map(|b| b.travelers()).collect();
+    let mut riders: BTreeSet<&TravelerCode> = fixed.iter().flat_map(|b| b.travelers()).collect();
     let kept_vehicles: BTreeSet<&VehicleCode> = kept.iter().map(|b| &b.vehicle).collect();
     let kept_crew: BTreeSet<&CrewCode> = kept.iter().flat_map(|b| &b.crew).collect();
 
     let mut rest = after.clone();
+    let carried = riders.clone();
+    riders.extend(stranded.iter().map(|u| &u.traveler));
     for a in &mut rest.arrivals {
         a.travelers.retain(|t| !riders.contains(&t.code));
     }
@@ -228,9 +381,10 @@ fn candidate(
         published
             .stays
             .iter()
-            .filter(|s| riders.contains(&s.traveler)),
+            .filter(|s| carried.contains(&s.traveler)),
     );
-    let fresh = plan_day(&rest, travel, &options.plan)?;
+    let mut fresh = plan_day(&rest, travel, &options.plan)?;
+    fresh.unplaced.extend(stranded.iter().cloned());
     Ok(merge(after, published, &fixed, fresh))
 }
 
@@ -303,16 +457,31 @@ fn merge(after: &Day, published: &Plan, fixed: &[&Batch], fresh: Plan) -> Plan {
 /// Rooms booked by a plan, held in the day's hotels so that planning again around them does
 /// not give them away: a room each (never fewer than the bookings use).
 pub(crate) fn hold_rooms<'a>(day: &mut Day, stays: impl Iterator<Item = &'a PlannedStay>) {
+    // Stays of one hotel and one span held together: a day of 20,000 stays is a few hundred
+    // spans, and one held row per night of each span rather than per stay keeps the best-fit
+    // answer (which holds a whole plan's rooms) within milliseconds.
+    let index: std::collections::HashMap<&HotelCode, usize> = day
+        .hotels
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (&h.code, i))
+        .collect();
+    let mut spans: BTreeMap<(usize, NaiveDate, NaiveDate), (u32, u32)> = BTreeMap::new();
     for s in stays {
-        let Some(h) = day.hotels.iter_mut().find(|h| h.code == s.hotel) else {
+        let Some(&h) = index.get(&s.hotel) else {
             continue;
         };
-        let mut night = s.check_in;
-        while night < s.release {
-            h.held.push(Held {
+        let n = spans.entry((h, s.check_in, s.release)).or_default();
+        n.0 = n.0.saturating_add(1);
+        n.1 = n.1.saturating_add(u32::from(s.accessible));
+    }
+    for ((h, check_in, release), (rooms, accessible_rooms)) in spans {
+        let mut night = check_in;
+        while night < release {
+            day.hotels[h].held.push(Held {
                 night,
-                rooms: 1,
-                accessible_rooms: u32::from(s.accessible),
+                rooms,
+                accessible_rooms,
             });
             night = match night.succ_opt() {
                 Some(n) => n,

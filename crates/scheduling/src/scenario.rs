@@ -163,7 +163,8 @@ pub fn generate(sites: &Sites, opts: &ScenarioOptions) -> Result<Day, ScenarioEr
     let hotels = hotels(&mut rng, sites, to_hotel + stays.len())?;
     let stays = place_stays(stays, &hotels);
     let hospitals = hospitals(&mut rng, sites)?;
-    let (vehicles, crew) = fleet(&mut rng, &ports, &arrivals, sites, opts);
+    let released = stays.iter().filter(|s| s.release <= opts.date).count();
+    let (vehicles, crew) = fleet(&mut rng, &ports, &arrivals, released, sites, opts);
     Ok(Day {
         format: DAY_FORMAT.to_string(),
         date: opts.date,
@@ -488,6 +489,7 @@ fn fleet(
     rng: &mut Rng,
     ports: &[Port],
     arrivals: &[Arrival],
+    released: usize,
     sites: &Sites,
     opts: &ScenarioOptions,
 ) -> (Vec<Vehicle>, Vec<CrewMember>) {
@@ -525,7 +527,11 @@ fn fleet(
         let trips = (window.num_minutes() as f64 / round).floor().max(1.0);
         let seats_needed = (peak as f64 * opts.policy.seat_factor / trips).ceil() as usize;
         let coaches = seats_needed / 45 + 1;
-        let vans = coaches;
+        // The releases of the morning go home in vans from every base, one trip each (to the
+        // hotel, its guests' homes, back): this port's share of them.
+        let going_home = released.div_ceil(ports.len().max(1));
+        let release_seats = going_home as f64 * opts.policy.seat_factor / (trips / 2.0).max(1.0);
+        let vans = coaches + (release_seats / 14.0).ceil() as usize;
         let kinds = [
             (VehicleKind::Coach, coaches, 45, false),
             (VehicleKind::Van, vans, 14, false),

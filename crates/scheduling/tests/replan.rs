@@ -82,10 +82,23 @@ fn published(day: &Day) -> Plan {
 }
 
 /// A moment in the middle of the day's batches.
+/// The desk's moment of the event: 40 minutes before the first departure of the arrival that
+/// leaves last, so that earlier arrivals' batches have left (and must stay as they were) and
+/// that arrival is still to be carried.
 fn midday(plan: &Plan) -> NaiveDateTime {
-    let mut departs: Vec<NaiveDateTime> = plan.batches.iter().map(|b| b.depart).collect();
-    departs.sort();
-    departs[departs.len() / 2] - Duration::minutes(10)
+    let mut first: std::collections::BTreeMap<_, NaiveDateTime> = Default::default();
+    for b in &plan.batches {
+        if let Some(a) = &b.arrival {
+            let e = first.entry(a.clone()).or_insert(b.depart);
+            *e = (*e).min(b.depart);
+        }
+    }
+    let last = first
+        .values()
+        .max()
+        .copied()
+        .expect("batches from arrivals");
+    last - Duration::minutes(40)
 }
 
 fn event(at: NaiveDateTime, what: What) -> Event {
@@ -324,6 +337,7 @@ fn a_vehicle_broken_down_or_a_crew_member_missing_is_not_planned_again() {
             at,
             What::VehicleBreakdown {
                 vehicle: vehicle.clone(),
+                position: None,
             },
         ),
     );

@@ -1,18 +1,19 @@
 //! Approved plans: each approval of a day's plan is stored as that day's next version (the
 //! plan file as approved), and its batches become trips — planned, with their vehicle, crew,
 //! stops and travelers — each keeping a link to the version and its batch code, all in one
-//! transaction. From there the gates, hand-overs, loops and ledger take the trips over like
+//! transaction. A batch boards at a port, or at a hotel for the second transfer of "14+7"
+//! (`trips.origin_hotel_id`, with `port_id` the port its vehicle is based at). From there the gates, hand-overs, loops and ledger take the trips over like
 //! any other. The store resolves the desk's codes to its ids and writes; the plan's rules were
 //! checked before (`closedloop_scheduling::check`).
 
 use crate::connection::DbConnection;
-use crate::desk::{PlannedTrip, plan_trip};
+use crate::desk::{PlannedTrip, plan_trip_from};
 use crate::error::StoreError;
-use crate::schema::{crew_members, plan_versions, trips, vehicles};
+use crate::schema::{crew_members, plan_versions, travelers, trips, vehicles};
 use chrono::{NaiveDate, Utc};
-use closedloop_domain::ids::BatchId;
+use closedloop_domain::ids::{BatchId, DestinationId};
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// A version to store with the trips it creates, each with its batch code.
 #[derive(Debug, Clone)]
@@ -21,7 +22,33 @@ pub struct NewPlanVersion {
     pub policy: String,
     /// The plan file as approved.
     pub plan_json: String,
-    pub trips: Vec<(String, PlannedTrip)>,
+    pub trips: Vec<ApprovingTrip>,
+}
+
+/// One batch to create as a trip.
+#[derive(Debug, Clone)]
+pub struct ApprovingTrip {
+    pub batch_code: String,
+    pub trip: PlannedTrip,
+    /// The hotel it boards at (a second transfer); none for a batch from its port.
+    pub origin_hotel: Option<DestinationId>,
+}
+
+/// Where a created trip boards: `{"kind": "port" | "hotel", "id": …}` (the store's id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum TripOrigin {
+    Port { id: i64 },
+    Hotel { id: i64 },
+}
+
+impl TripOrigin {
+    fn of(port: i64, hotel: Option<i64>) -> TripOrigin {
+        match hotel {
+            Some(id) => TripOrigin::Hotel { id },
+            None => TripOrigin::Port { id: port },
+        }
+    }
 }
 
 /// A stored version.
@@ -39,6 +66,7 @@ pub struct PlanVersion {
 pub struct ApprovedTrip {
     pub batch_code: String,
     pub trip: BatchId,
+    pub origin: TripOrigin,
 }
 
 /// Stores the version as the day's next and creates its trips; nothing is stored if one trip
@@ -65,17 +93,18 @@ pub fn approve(
             .returning(plan_versions::id)
             .get_result::<i64>(conn)?;
         let mut created = Vec::with_capacity(v.trips.len());
-        for (code, t) in &v.trips {
-            let trip = plan_trip(conn, t)?;
+        for a in &v.trips {
+            let trip = plan_trip_from(conn, &a.trip, a.origin_hotel)?;
             diesel::update(trips::table.find(trip.0))
                 .set((
                     trips::plan_version_id.eq(Some(id)),
-                    trips::batch_code.eq(Some(code)),
+                    trips::batch_code.eq(Some(&a.batch_code)),
                 ))
                 .execute(conn)?;
             created.push(ApprovedTrip {
-                batch_code: code.clone(),
+                batch_code: a.batch_code.clone(),
                 trip,
+                origin: TripOrigin::of(a.trip.port_id.0, a.origin_hotel.map(|h| h.0)),
             });
         }
         Ok((
@@ -124,12 +153,18 @@ pub fn version_trips(
     Ok(trips::table
         .filter(trips::plan_version_id.eq(version))
         .order(trips::id)
-        .select((trips::id, trips::batch_code))
-        .load::<(i64, Option<String>)>(conn)?
+        .select((
+            trips::id,
+            trips::batch_code,
+            trips::port_id,
+            trips::origin_hotel_id,
+        ))
+        .load::<(i64, Option<String>, i64, Option<i64>)>(conn)?
         .into_iter()
-        .map(|(id, code)| ApprovedTrip {
+        .map(|(id, code, port, hotel)| ApprovedTrip {
             batch_code: code.unwrap_or_default(),
             trip: BatchId(id),
+            origin: TripOrigin::of(port, hotel),
         })
         .collect())
 }
@@ -150,4 +185,20 @@ pub fn crew_by_staff_no(conn: &mut DbConnection) -> Result<HashMap<String, i64>,
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect())
+}
+
+/// Which of `ids` are stored travelers, for resolving a plan's traveler codes (an arrival's
+/// and a stay's alike: both are the store's ids).
+pub fn known_travelers(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<i64>, StoreError> {
+    let mut found = HashSet::with_capacity(ids.len());
+    // Bounded lists: SQLite allows at most 32,766 bound parameters in one statement.
+    for chunk in ids.chunks(10_000) {
+        found.extend(
+            travelers::table
+                .filter(travelers::id.eq_any(chunk))
+                .select(travelers::id)
+                .load::<i64>(conn)?,
+        );
+    }
+    Ok(found)
 }

@@ -90,6 +90,7 @@ diesel::table! {
         planned_arrival -> Nullable<Timestamp>,
         plan_version_id -> Nullable<BigInt>,
         batch_code -> Nullable<Text>,
+        origin_hotel_id -> Nullable<BigInt>,
     }
 }
 
@@ -334,6 +335,7 @@ diesel::joinable!(travelers -> imports (import_id));
 diesel::joinable!(trips -> vehicles (vehicle_id));
 diesel::joinable!(trips -> ports (port_id));
 diesel::joinable!(trips -> plan_versions (plan_version_id));
+diesel::joinable!(trips -> hotels (origin_hotel_id));
 diesel::joinable!(trip_crew -> trips (trip_id));
 diesel::joinable!(trip_crew -> crew_members (crew_id));
 diesel::joinable!(trip_travelers -> trips (trip_id));

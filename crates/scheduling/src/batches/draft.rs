@@ -102,15 +102,8 @@ pub(super) enum Frame {
     Hotel(Point),
 }
 
-/// Plans the travelers boarding at port `port` with its vehicles, one ready time after
-/// another.
-///
-/// A trip carries travelers of one ready time only (one cohort, one ready time: see
-/// [`route::On::draft`]), so the day at a port splits without loss into one problem per
-/// ready time, coupled only through the vehicles: planned in order of time, each problem sees
-/// a vehicle from the moment its previous trip is disinfected. Many small problems instead of
-/// one of the whole day keep the search linear in the day's size (5,000 travelers: one
-/// problem per port took 137 s on 2 cores).
+/// Plans the travelers boarding at port `port` with its vehicles: in a day's plan, the
+/// travelers of one ready time (see [`super::form`]).
 pub(crate) fn plan_port(
     ctx: &Ctx,
     fleet: &mut Fleet,
@@ -123,45 +116,20 @@ pub(crate) fn plan_port(
         return (Vec::new(), all_lost(ctx, placed, Reason::NoVehicle));
     };
     let disinfection = f64::from(ctx.day.policy.disinfection);
-    let mut by_ready: BTreeMap<i64, Vec<&Placement>> = BTreeMap::new();
-    for p in placed {
-        let ready = ctx.ready(&p.traveler, &origin);
-        by_ready
-            .entry((ready * 60.0).round() as i64)
-            .or_default()
-            .push(p);
-    }
-    let (mut drafts, mut lost) = (Vec::new(), Vec::new());
-    let total = placed.len().max(1) as f64;
-    for (k, group) in by_ready.values().enumerate() {
-        let share = group.len() as f64 / total;
-        let (types, index) = fleet.at_port(ctx, port, disinfection);
-        let (mut d, mut u) = plan_origin(
-            ctx,
-            fleet,
-            (origin.clone(), at, Frame::Port),
-            group,
-            (types, index),
-            &chunk_options(options, k, share),
-        );
-        drafts.append(&mut d);
-        lost.append(&mut u);
-    }
-    (drafts, lost)
-}
-
-/// The planner's options for the `k`-th ready time of an origin holding `share` of its
-/// travelers: its own seed, its share of the time limit; iterations as given.
-fn chunk_options(options: &SolveOptions, k: usize, share: f64) -> SolveOptions {
-    let mut o = options.clone();
-    o.seed = options
-        .seed
-        .wrapping_mul(0x2545_F491_4F6C_DD1D)
-        .wrapping_add(k as u64);
-    o.time_limit = options
-        .time_limit
-        .map(|t| std::time::Duration::from_secs_f64((t.as_secs_f64() * share).max(0.02)));
-    o
+    let latest = placed
+        .iter()
+        .map(|p| ctx.ready(&p.traveler, &origin))
+        .fold(f64::NEG_INFINITY, f64::max)
+        + f64::from(ctx.day.policy.max_port_wait);
+    let (types, index) = fleet.at_port(ctx, port, disinfection, latest);
+    plan_origin(
+        ctx,
+        fleet,
+        (origin, at, Frame::Port),
+        placed,
+        (types, index),
+        options,
+    )
 }
 
 /// Plans the second transfers collected at the hotel `origin`, one trip per vehicle.

@@ -124,14 +124,18 @@ impl<'a> Fleet<'a> {
         }
     }
 
-    /// The vehicles based at `port`, as vehicle types of a problem whose depot is the port:
-    /// many trips each, the disinfection between, the last one disinfected by the end of its
-    /// availability. Returns the types and, per type, the vehicle's index here.
+    /// The vehicles based at `port`, as vehicle types of a problem whose depot is the port
+    /// and whose travelers leave by `latest`: many trips each, the disinfection between, in
+    /// the gap of the vehicle's day around then (a trip planned for an earlier ready time may
+    /// leave later than this one's travelers are ready), the last one disinfected before the
+    /// next planned trip or the end of its availability. Returns the types and, per type, the
+    /// vehicle's index here.
     pub fn at_port(
         &self,
         ctx: &Ctx,
         port: &PortCode,
         disinfection: f64,
+        latest: f64,
     ) -> (Vec<VehicleType>, Vec<usize>) {
         let mut types = Vec::new();
         let mut index = Vec::new();
@@ -139,8 +143,8 @@ impl<'a> Fleet<'a> {
             if &v.base != port {
                 continue;
             }
-            let start = self.free_from[i];
-            let end = ctx.clock(v.available_until) - disinfection;
+            let (start, until) = self.gap(ctx, i, latest);
+            let end = until - disinfection;
             if end <= start || self.capacity(i) == 0 {
                 continue;
             }

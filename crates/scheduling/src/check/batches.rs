@@ -148,14 +148,13 @@ fn batch(ctx: &Ctx, trip: &Trip, out: &mut Vec<Violation>) {
             out.push(v);
         }
     }
+    // A replacement's riders boarded the broken batch: their rides run from its departure.
+    let boarded = ctx.boarded(b);
+    let board = boarded.map_or(b.depart, |x| x.depart);
     let riders: Vec<(&TravelerCode, f64)> = b
         .stops
         .iter()
-        .flat_map(|s| {
-            s.travelers
-                .iter()
-                .map(move |t| (t, minutes(b.depart, s.eta)))
-        })
+        .flat_map(|s| s.travelers.iter().map(move |t| (t, minutes(board, s.eta))))
         .collect();
     let known: Vec<_> = riders
         .iter()
@@ -164,6 +163,7 @@ fn batch(ctx: &Ctx, trip: &Trip, out: &mut Vec<Violation>) {
     origin(
         ctx,
         b,
+        boarded,
         &known.iter().map(|(w, _)| *w).collect::<Vec<_>>(),
         out,
     );
@@ -333,7 +333,18 @@ fn batch(ctx: &Ctx, trip: &Trip, out: &mut Vec<Violation>) {
 
 /// The origin is where its travelers board; one arrival to a batch unless the policy mixes
 /// them; and from the port no earlier than ready, no later than the longest wait.
-fn origin(ctx: &Ctx, b: &Batch, riders: &[&super::Who], out: &mut Vec<Violation>) {
+/// For a replacement, where and when its riders boarded the batch that broke down (none when
+/// its roadside leads nowhere: `roadside_mismatch`, and these rules are not judged).
+fn origin(
+    ctx: &Ctx,
+    b: &Batch,
+    boarded: Option<&Batch>,
+    riders: &[&super::Who],
+    out: &mut Vec<Violation>,
+) {
+    let Some(boarded) = boarded else {
+        return;
+    };
     let code = &b.code;
     let policy = &ctx.day.policy;
     let mut cohorts: BTreeSet<Option<&ArrivalCode>> = BTreeSet::new();
@@ -358,7 +369,7 @@ fn origin(ctx: &Ctx, b: &Batch, riders: &[&super::Who], out: &mut Vec<Violation>
             ),
         };
         cohorts.insert(cohort);
-        if boards != b.origin {
+        if boards != boarded.origin {
             out.push(Violation::new(
                 "wrong_origin",
                 code,
@@ -399,19 +410,19 @@ fn origin(ctx: &Ctx, b: &Batch, riders: &[&super::Who], out: &mut Vec<Violation>
         let Some(ready) = ctx.ready(arrival) else {
             continue;
         };
-        let wait = minutes(ready, b.depart);
+        let wait = minutes(ready, boarded.depart);
         if wait < -TOLERANCE_MIN {
             out.push(Violation::new(
                 "departs_before_ready",
                 code,
                 format!(
                     "batch {code} departs at {}, before the travelers of {a} are ready at {}",
-                    hm(b.depart),
+                    hm(boarded.depart),
                     hm(ready)
                 ),
                 format!(
                     "批次 {code} 于 {} 出发，早于 {a} 旅客的就绪时间 {}",
-                    hm(b.depart),
+                    hm(boarded.depart),
                     hm(ready)
                 ),
             ));

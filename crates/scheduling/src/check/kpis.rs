@@ -8,7 +8,9 @@
 //! - `mean_port_wait` / `max_port_wait`: minutes from ready (arrival plus processing) to
 //!   `depart` (never below 0), over every traveler carried from a port (0 when none);
 //! - `max_ride`: minutes from `depart` to a traveler's stop, the longest over every traveler
-//!   carried (0 when none).
+//!   carried (0 when none);
+//! - a replacement's riders wait and ride from the batch they boarded (its origin, its
+//!   `depart`).
 //!
 //! Counts must be equal; figures may differ by 0.1 or 1 %, whichever is larger, since they are
 //! reported numbers a plan may round.
@@ -45,16 +47,18 @@ pub(super) fn check(ctx: &Ctx, out: &mut Vec<Violation>) {
     let mut waits = Vec::new();
     let mut max_ride: f64 = 0.0;
     for b in &plan.batches {
+        // A replacement's riders count from the batch they boarded.
+        let boarded = ctx.boarded(b).unwrap_or(b);
         for stop in &b.stops {
             for t in &stop.travelers {
-                max_ride = max_ride.max(minutes(b.depart, stop.eta));
+                max_ride = max_ride.max(minutes(boarded.depart, stop.eta));
                 let Some(who) = ctx.people.get(t) else {
                     continue;
                 };
-                if let (Place::Port { .. }, Source::Arrival(a)) = (&b.origin, who.source)
+                if let (Place::Port { .. }, Source::Arrival(a)) = (&boarded.origin, who.source)
                     && let Some(ready) = ctx.ready(a)
                 {
-                    waits.push(minutes(ready, b.depart).max(0.0));
+                    waits.push(minutes(ready, boarded.depart).max(0.0));
                 }
             }
         }

@@ -28,6 +28,7 @@ mod batches;
 mod kpis;
 mod people;
 mod resources;
+mod roadside;
 
 use crate::ids::{ArrivalCode, BatchCode, CrewCode, TravelerCode, VehicleCode};
 use crate::plan::{Batch, PLAN_FORMAT, Place, Plan};
@@ -39,7 +40,7 @@ use std::collections::BTreeMap;
 
 /// Every code the checker reports, sorted: the table in `docs/scheduling.md` lists each with
 /// its rule, and a test keeps the three (this list, the rules, the table) in step.
-pub const CODES: [&str; 50] = [
+pub const CODES: [&str; 52] = [
     "accessible_room_missing",
     "accessible_rooms_over_capacity",
     "crew_blocked",
@@ -63,9 +64,11 @@ pub const CODES: [&str; 50] = [
     "plan_header",
     "port_wait_too_long",
     "ready_again_too_early",
+    "replacement_too_early",
     "ride_too_long",
     "rider_not_assigned",
     "rides_twice",
+    "roadside_mismatch",
     "sick_not_negative_pressure",
     "sick_shares_vehicle",
     "special_not_accessible",
@@ -124,6 +127,7 @@ pub fn check(day: &Day, plan: &Plan, travel: &dyn TravelTimes) -> Vec<Violation>
     people::check(&ctx, &mut out);
     batches::check(&ctx, &mut out);
     resources::check(&ctx, &mut out);
+    roadside::check(&ctx, &mut out);
     kpis::check(&ctx, &mut out);
     out.sort();
     out.dedup();
@@ -211,6 +215,8 @@ pub(crate) struct Ctx<'a> {
     /// The first batch of each code (a repeated code is itself a violation).
     pub batches: BTreeMap<&'a BatchCode, &'a Batch>,
     pub trips: Vec<Trip<'a>>,
+    /// The batch each batch's riders boarded ([`roadside::boarding`]).
+    pub boarding: BTreeMap<&'a BatchCode, Option<&'a Batch>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -243,6 +249,7 @@ impl<'a> Ctx<'a> {
             crew: day.crew.iter().map(|c| (&c.code, c)).collect(),
             batches,
             trips: Vec::new(),
+            boarding: roadside::boarding(plan),
         };
         ctx.trips = plan.batches.iter().map(|b| ctx.trip(b)).collect();
         ctx
@@ -285,6 +292,10 @@ impl<'a> Ctx<'a> {
                 .find(|h| &h.code == code)
                 .map(|h| h.location),
             Place::Home { traveler } => self.people.get(traveler)?.t.home.as_ref()?.location,
+            Place::Roadside { lat, lon, .. } => Some(Point {
+                lat: lat.0,
+                lon: lon.0,
+            }),
         }
     }
 
@@ -297,6 +308,17 @@ impl<'a> Ctx<'a> {
                 if m.is_finite() && m > 0.0 { m } else { 0.0 }
             }
             _ => 0.0,
+        }
+    }
+
+    /// The batch `b`'s riders boarded: `b`, or for a replacement the one that left the port;
+    /// none when its roadside origin leads nowhere.
+    pub fn boarded(&self, b: &'a Batch) -> Option<&'a Batch> {
+        match b.origin {
+            // Looked up only for a roadside: a repeated code must not lend a batch another's
+            // boarding.
+            Place::Roadside { .. } => self.boarding.get(&b.code).copied().flatten(),
+            _ => Some(b),
         }
     }
 

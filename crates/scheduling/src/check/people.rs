@@ -49,7 +49,10 @@ fn reason(ctx: &Ctx, u: &Unplaced, out: &mut Vec<Violation>) {
                 _ => true,
             }
         }
-        Reason::NoVehicle | Reason::NoCrew | Reason::RideTooLong { .. } => false,
+        Reason::NoVehicle
+        | Reason::NoCrew
+        | Reason::RideTooLong { .. }
+        | Reason::NoReplacement { .. } => false,
     };
     if false_claim {
         let code = &u.traveler;
@@ -192,6 +195,7 @@ fn zh_kind(kind: &str) -> &'static str {
         "hospital" => "定点医院",
         "home" => "居家",
         "hotel" => "隔离酒店",
+        "roadside" => "路边",
         _ => "口岸",
     }
 }
@@ -209,6 +213,8 @@ fn destination(ctx: &Ctx, a: &Assignment, out: &mut Vec<Violation>) {
         Place::Hotel { .. } => ("hotel", true),
         Place::Hospital { .. } => ("hospital", true),
         Place::Home { traveler } => ("home", traveler == code),
+        // Nobody is taken to a roadside: it is where a broken batch ends, never a destination.
+        Place::Roadside { .. } => ("roadside", true),
     };
     let want = expected(who);
     if kind != want || !own {
@@ -336,7 +342,7 @@ fn stays(ctx: &Ctx, out: &mut Vec<Violation>) {
                 .iter()
                 .find(|a| &a.traveler == code)
                 .and_then(|a| ctx.batches.get(&a.batch))
-                .is_some_and(|b| b.depart < since)
+                .is_some_and(|b| ctx.boarded(b).unwrap_or(b).depart < since)
         };
         if ctx
             .day

@@ -253,3 +253,78 @@ fn port_wait_too_long() {
         "B2 waits 5 min: {found:#?}"
     );
 }
+
+/// B1 broken down on its way to H1, at the roadside half way; V4 (D4, E2) reaches the roadside
+/// `gap` minutes after it and takes its riders on to H1.
+fn rescued(d: &Day, p: &mut Plan, names: &str, gap: i64) {
+    use closedloop_scheduling::plan::Place;
+    use closedloop_scheduling::problem::Point;
+    let i = bi(p, "B1");
+    let b1 = p.batches[i].clone();
+    let (a, z) = (
+        d.port(&"PVG".into()).unwrap().location,
+        d.hotel(&"H1".into()).unwrap().location,
+    );
+    let mid = Point {
+        lat: (a.lat + z.lat) / 2.0,
+        lon: (a.lon + z.lon) / 2.0,
+    };
+    let crew = ["D1", "E1"];
+    p.batches[i] = batch(
+        d,
+        "B1",
+        "V1",
+        &crew,
+        port("PVG"),
+        b1.depart,
+        vec![(Place::roadside("B1".into(), mid), vec![])],
+    );
+    p.batches[i].arrival = b1.arrival.clone();
+    let broke = p.batches[i].stops[0].eta;
+    let mut r = batch(
+        d,
+        "B1-R2",
+        "V4",
+        &["D4", "E2"],
+        Place::roadside(names.into(), mid),
+        broke + Duration::minutes(gap),
+        vec![(hotel("H1"), vec!["T1", "T2", "T3", "T6"])],
+    );
+    r.arrival = b1.arrival;
+    p.batches.push(r);
+    for t in ["T1", "T2", "T3", "T6"] {
+        let a = ai(p, t);
+        p.assignments[a].batch = "B1-R2".into();
+    }
+}
+
+#[test]
+fn a_replacement_from_the_roadside_keeps_every_rule() {
+    // Rides, waits and the origin are the broken batch's: nothing breaks.
+    let found = broken(|d, p| rescued(d, p, "B1", 5));
+    expect(&found, &[]);
+}
+
+#[test]
+fn a_replacement_is_judged_by_every_rule() {
+    // Ten hours on the roadside: the rides, measured from boarding at the port, are too long.
+    let found = broken(|d, p| rescued(d, p, "B1", 600));
+    assert!(
+        found
+            .iter()
+            .any(|v| v.code == "special_ride_too_long" && v.subject == "B1-R2"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn roadside_mismatch() {
+    let found = broken(|d, p| rescued(d, p, "B9", 5));
+    expect(&found, &[("roadside_mismatch", "B1-R2")]);
+}
+
+#[test]
+fn replacement_too_early() {
+    let found = broken(|d, p| rescued(d, p, "B1", -10));
+    expect(&found, &[("replacement_too_early", "B1-R2")]);
+}

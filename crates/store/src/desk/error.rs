@@ -10,13 +10,14 @@
 //! | `handover_locked` | [`DeskError::HandoverLocked`], and [`DeskError::HandoverRefused`] by the wrong code that locked it |
 //! | `destination_not_found` | [`DeskError::NoSuchDestination`] |
 //! | `custody_refused` | [`DeskError::Custody`] |
-//! | `trip_not_found`, `vehicle_not_found`, `crew_member_not_found`, `traveler_not_found`, `port_not_found`, `handover_not_found`, `incident_not_found` | [`DeskError::NotFound`] |
+//! | `trip_not_found`, `vehicle_not_found`, `crew_member_not_found`, `traveler_not_found`, `port_not_found`, `hotel_not_found`, `handover_not_found`, `incident_not_found` | [`DeskError::NotFound`] |
 //! | `trip_state` | [`DeskError::TripState`] |
 //! | `no_checklist_template` | [`DeskError::NoTemplate`] |
 //! | `checklist_wrong_subject`, `checklist_bad_shift` | [`DeskError::Instance`] |
 //! | `incident_already_resolved`, `incident_empty_note`, `incident_before_report` | [`DeskError::Incident`] |
 //! | `not_on_trip` | [`DeskError::NotOnTrip`] |
 //! | `not_trip_crew` | [`DeskError::NotTripCrew`] |
+//! | `not_trip_origin` | [`DeskError::NotTripOrigin`] |
 //! | `wrong_stop` | [`DeskError::WrongStop`] |
 //! | `no_such_stop` | [`DeskError::NoSuchStop`] |
 //! | `needs_receiving_trip` | [`DeskError::NeedsReceivingTrip`] |
@@ -32,7 +33,7 @@ use closedloop_domain::{DomainError, Lang};
 use closedloop_handover::evaluate::InstanceError;
 use closedloop_handover::incident::IncidentError;
 use closedloop_handover::otp::{MAX_WRONG_CODES, WrongCodes};
-use closedloop_handover::request::RequestRefusal;
+use closedloop_handover::request::{Origin, RequestRefusal};
 use closedloop_handover::transition::PlanProblem;
 use closedloop_handover::{ChecklistKind, CustodyError, GateRefusal, HandoverRefusal};
 use std::fmt;
@@ -48,6 +49,7 @@ pub enum Thing {
     CrewMember,
     Traveler,
     Port,
+    Hotel,
     Handover,
     Incident,
 }
@@ -60,6 +62,7 @@ impl Thing {
             Thing::CrewMember => lang.pick("crew member", "工作人员"),
             Thing::Traveler => lang.pick("traveler", "旅客"),
             Thing::Port => lang.pick("port", "口岸"),
+            Thing::Hotel => lang.pick("hotel", "隔离酒店"),
             Thing::Handover => lang.pick("hand-over", "交接"),
             Thing::Incident => lang.pick("incident", "事件"),
         }
@@ -74,6 +77,7 @@ impl Thing {
             Thing::CrewMember => "crew_member_not_found",
             Thing::Traveler => "traveler_not_found",
             Thing::Port => "port_not_found",
+            Thing::Hotel => "hotel_not_found",
             Thing::Handover => "handover_not_found",
             Thing::Incident => "incident_not_found",
         }
@@ -170,6 +174,13 @@ pub enum DeskError {
         trip: i64,
         crew: i64,
     },
+    /// Staff handing travelers to a crew whose trip does not start where they work: `origin`
+    /// is the trip's (its port or hotel), `giver` who tried.
+    NotTripOrigin {
+        trip: i64,
+        giver: closedloop_domain::role::PartyKey,
+        origin: Origin,
+    },
     /// Travelers handed to a destination that is not their stop's: (traveler, planned).
     WrongStop {
         trip: i64,
@@ -243,6 +254,15 @@ impl From<RequestRefusal> for DeskError {
                 destination: destination.0,
                 stops: stops.into_iter().map(|d| d.0).collect(),
             },
+            RequestRefusal::NotTripOrigin {
+                trip,
+                giver,
+                origin,
+            } => DeskError::NotTripOrigin {
+                trip: trip.0,
+                giver,
+                origin,
+            },
             RequestRefusal::NeedsReceivingTrip => DeskError::NeedsReceivingTrip,
             RequestRefusal::Custody(e) => DeskError::Custody(e),
             RequestRefusal::Locked {
@@ -280,6 +300,7 @@ impl DeskError {
             Incident(IncidentError::BeforeReport { .. }) => "incident_before_report",
             NotOnTrip { .. } => "not_on_trip",
             NotTripCrew { .. } => "not_trip_crew",
+            NotTripOrigin { .. } => "not_trip_origin",
             WrongStop { .. } => "wrong_stop",
             NoSuchStop { .. } => "no_such_stop",
             NeedsReceivingTrip => "needs_receiving_trip",
@@ -418,6 +439,44 @@ impl DeskError {
             }
             (NotTripCrew { trip, crew }, Lang::ZhCn) => {
                 format!("工作人员 {crew} 不属于车次 {trip} 的转运专班")
+            }
+            (
+                NotTripOrigin {
+                    trip,
+                    giver,
+                    origin,
+                },
+                Lang::En,
+            ) => {
+                let from = match origin {
+                    Origin::Port(p) => format!("port {p}: its port staff hand travelers over"),
+                    Origin::Hotel(h) => {
+                        format!("hotel {h}: that hotel's staff hand travelers over")
+                    }
+                };
+                format!(
+                    "{} {} cannot hand travelers to the crew of trip {trip}, which starts at {from}",
+                    giver.role.code(),
+                    giver.id
+                )
+            }
+            (
+                NotTripOrigin {
+                    trip,
+                    giver,
+                    origin,
+                },
+                Lang::ZhCn,
+            ) => {
+                let from = match origin {
+                    Origin::Port(p) => format!("口岸 {p}：应由口岸工作人员交接"),
+                    Origin::Hotel(h) => format!("酒店 {h}：应由该酒店工作人员交接"),
+                };
+                format!(
+                    "{} {} 不能向车次 {trip} 的转运专班交接旅客，该车次出发地为{from}",
+                    giver.role.code(),
+                    giver.id
+                )
             }
             (
                 WrongStop {

@@ -12,7 +12,9 @@
 //! new code. A head-count that differs from the list, confirmed with the right code, stores
 //! nothing of the hand-over but opens an incident (with its ledger entry); the hand-over stays
 //! pending for a recount. A hand-over from port staff also registers its travelers at the
-//! port: their loop opens there. A crew member named as a party must exist, and a destination
+//! port: their loop opens there. On a trip from a hotel (a second transfer) that hotel's staff
+//! hand the travelers to the crew instead: the hotel that closed their first loop opens their
+//! second, or registers them if the desk never recorded their first. A crew member named as a party must exist, and a destination
 //! must be one of the trip's stops (`closedloop_handover::request`): otherwise nothing is
 //! stored.
 
@@ -26,15 +28,15 @@ use crate::custody::{
     NewHandover, PartyKey, PartyRole, handover_body, insert_handover, stored_role,
 };
 use crate::schema::trip_travelers;
-use crate::schema::{handover_requests, ports, traveler_loops};
+use crate::schema::{handover_requests, hotels, ports, traveler_loops};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, Utc};
 use closedloop_domain::geo::Coordinates;
-use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
+use closedloop_domain::ids::{BatchId, CrewId, DestinationId, TravelerId, VehicleId};
 use closedloop_handover::ids::HandoverId;
 use closedloop_handover::otp::{self, HandoverSecret, OneTimeCode, WrongCodes};
 use closedloop_handover::request::{
-    self, Confirmation, Decision, IncidentToOpen, Request, TripFacts,
+    self, Confirmation, Decision, IncidentToOpen, Origin, Request, TripFacts,
 };
 use closedloop_handover::{Custody, LoopStatus};
 use closedloop_ledger::Body;
@@ -154,8 +156,8 @@ fn load_request(conn: &mut DbConnection, id: HandoverId) -> Result<Stored, Store
     })
 }
 
-/// A trip as the hand-over rules see it: its port, vehicle, state, crew, and every rider with
-/// the destination of their stop.
+/// A trip as the hand-over rules see it: its origin (port or hotel), vehicle, state, crew, and
+/// every rider with the destination of their stop.
 fn trip_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<TripFacts, StoreError> {
     let riders: Vec<(i64, Option<i64>)> = trip_travelers::table
         .filter(trip_travelers::trip_id.eq(trip.id))
@@ -164,7 +166,7 @@ fn trip_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<TripFacts, Stor
         .load(conn)?;
     Ok(TripFacts {
         id: BatchId(trip.id),
-        port: PortId(trip.port_id),
+        origin: trip.origin(),
         vehicle: VehicleId(trip.vehicle_id),
         state: trip.state,
         crew: trip_crew_ids(conn, trip.id)?
@@ -376,10 +378,17 @@ impl Desk<'_> {
             let secret = HandoverSecret::from_hex(&r.secret)
                 .map_err(|e| StoreError::LedgerState(format!("handover_requests {}: {e}", c.id)))?;
             let (trip, facts, to_trip) = request_facts(conn, &r.s)?;
-            let port: (f64, f64) = ports::table
-                .find(trip.port_id)
-                .select((ports::lat, ports::lon))
-                .first(conn)?;
+            // Where the trip boards: the hand-over's place when the phone gives none.
+            let origin: (f64, f64) = match trip.origin() {
+                Origin::Port(p) => ports::table
+                    .find(p.0)
+                    .select((ports::lat, ports::lon))
+                    .first(conn)?,
+                Origin::Hotel(h) => hotels::table
+                    .find(h.0)
+                    .select((hotels::lat, hotels::lon))
+                    .first(conn)?,
+            };
             let expected = r.s.expected.unwrap_or(r.s.travelers.len() as i64);
             let confirmation = Confirmation {
                 handover: c.id,
@@ -391,7 +400,7 @@ impl Desk<'_> {
                 counted: u32::try_from(c.counted).unwrap_or(u32::MAX),
                 at: c.at,
                 position: c.position.map(coordinates).transpose()?,
-                port_place: coordinates(port)?,
+                origin_place: coordinates(origin)?,
                 wrong_codes: r.wrong_codes,
             };
             let custody = load_custody(conn, &r.s.travelers)?;

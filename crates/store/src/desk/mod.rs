@@ -28,7 +28,9 @@ pub use handover::{
 pub use incident::{IncidentRow, IncidentStatus, NewIncident, list_incidents};
 pub use loops::{LoopRow, LoopState, loop_status, loops};
 pub use record::record;
-pub use trip::{PlannedStop, PlannedTrip, TripRow, load_trip, plan_trip, trip_stops};
+pub use trip::{
+    PlannedStop, PlannedTrip, TripRow, load_trip, plan_trip, plan_trip_from, trip_stops,
+};
 
 use crate::custody::{LedgerKeys, PartyRole, stored_role};
 use crate::ledger::{append_in_transaction, load_appender, take_append_lock};

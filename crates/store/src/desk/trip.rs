@@ -1,5 +1,6 @@
 //! Trips the desk plans ahead: vehicle, crew, stops with their travelers, planned departure and
-//! arrival.
+//! arrival. A trip boards at a port, or at a hotel for the second transfer of "14+7"
+//! (`origin_hotel_id`; its `port_id` then names the port the vehicle is based at).
 //! A planned trip's `started_at` and `ended_at` hold the plan until it departs and completes;
 //! `planned_arrival` keeps the plan for overdue loops.
 
@@ -8,11 +9,12 @@ use super::{
     require_vehicle,
 };
 use crate::custody::NewTrip;
-use crate::schema::{ports, trip_crew, trip_travelers, trips, vehicles};
+use crate::schema::{hotels, ports, trip_crew, trip_travelers, trips, vehicles};
 use crate::{DbConnection, StoreError};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use closedloop_domain::batch::{Batch, BatchState, Stop};
 use closedloop_domain::ids::{BatchId, CrewId, DestinationId, PortId, TravelerId, VehicleId};
+use closedloop_handover::request::Origin;
 use closedloop_handover::transition::{PlanProblem, TripPlan, check_plan};
 use closedloop_ledger::entry::{Id, TripState};
 use closedloop_ledger::{Body, TravelerRef};
@@ -52,17 +54,31 @@ impl PlannedTrip {
 pub struct TripRow {
     pub id: i64,
     pub vehicle_id: i64,
+    /// The port it boards at; for a trip from a hotel, the port its vehicle is based at.
     pub port_id: i64,
+    /// The hotel it boards at, for a second transfer; none for a trip from a port.
+    pub origin_hotel_id: Option<i64>,
     pub started_at: NaiveDateTime,
     pub ended_at: NaiveDateTime,
     pub state: BatchState,
     pub planned_arrival: Option<NaiveDateTime>,
 }
 
+impl TripRow {
+    /// Where it boards its travelers: the hotel of a second transfer, else its port.
+    pub fn origin(&self) -> Origin {
+        match self.origin_hotel_id {
+            Some(h) => Origin::Hotel(DestinationId(h)),
+            None => Origin::Port(PortId(self.port_id)),
+        }
+    }
+}
+
 type StoredTrip = (
     i64,
     i64,
     i64,
+    Option<i64>,
     NaiveDateTime,
     NaiveDateTime,
     String,
@@ -76,6 +92,7 @@ pub fn load_trip(conn: &mut DbConnection, id: i64) -> Result<TripRow, StoreError
             trips::id,
             trips::vehicle_id,
             trips::port_id,
+            trips::origin_hotel_id,
             trips::started_at,
             trips::ended_at,
             trips::state,
@@ -84,11 +101,13 @@ pub fn load_trip(conn: &mut DbConnection, id: i64) -> Result<TripRow, StoreError
         .first::<StoredTrip>(conn)
         .optional()?
         .ok_or_else(|| not_found(Thing::Trip, id))?;
-    let (id, vehicle_id, port_id, started_at, ended_at, state, planned_arrival) = row;
+    let (id, vehicle_id, port_id, origin_hotel_id, started_at, ended_at, state, planned_arrival) =
+        row;
     Ok(TripRow {
         id,
         vehicle_id,
         port_id,
+        origin_hotel_id,
         started_at,
         ended_at,
         state: stored_state(id, &state)?,
@@ -188,11 +207,22 @@ fn domain_stops(stops: &[PlannedStop]) -> Vec<Stop> {
         .collect()
 }
 
-/// Stores a planned trip; returns its id. Checks the vehicle, crew and travelers exist; the
-/// plan itself is checked by `closedloop_handover::transition::check_plan` (a crew and at
-/// least one stop, travelers at every stop and each at one, within the vehicle's seats,
-/// arriving no earlier than it departs).
+/// Stores a planned trip from its port; returns its id. Checks the vehicle, crew and
+/// travelers exist; the plan itself is checked by `closedloop_handover::transition::check_plan`
+/// (a crew and at least one stop, travelers at every stop and each at one, within the
+/// vehicle's seats, arriving no earlier than it departs).
 pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<BatchId, StoreError> {
+    plan_trip_from(conn, t, None)
+}
+
+/// Stores a planned trip that boards at `origin_hotel` (a second transfer: its staff hand the
+/// travelers to the crew) when one is given, else at its port; `t.port_id` is then the port
+/// the vehicle is based at. Checked as [`plan_trip`], and the hotel must exist.
+pub fn plan_trip_from(
+    conn: &mut DbConnection,
+    t: &PlannedTrip,
+    origin_hotel: Option<DestinationId>,
+) -> Result<BatchId, StoreError> {
     let crew_ids: Vec<i64> = t.crew.iter().map(|c| c.0).collect();
     let traveler_ids: Vec<i64> = t.travelers().iter().map(|x| x.0).collect();
     crate::write_transaction(conn, |conn| {
@@ -203,6 +233,15 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<BatchId, St
             .get_result(conn)?;
         if port == 0 {
             return Err(not_found(Thing::Port, t.port_id.0));
+        }
+        if let Some(h) = origin_hotel {
+            let n: i64 = hotels::table
+                .filter(hotels::id.eq(h.0))
+                .count()
+                .get_result(conn)?;
+            if n == 0 {
+                return Err(not_found(Thing::Hotel, h.0));
+            }
         }
         require_crew(conn, &crew_ids)?;
         require_travelers(conn, &traveler_ids)?;
@@ -224,6 +263,7 @@ pub fn plan_trip(conn: &mut DbConnection, t: &PlannedTrip) -> Result<BatchId, St
             .values((
                 trips::vehicle_id.eq(t.vehicle_id.0),
                 trips::port_id.eq(t.port_id.0),
+                trips::origin_hotel_id.eq(origin_hotel.map(|h| h.0)),
                 trips::started_at.eq(t.depart_at.naive_utc()),
                 trips::ended_at.eq(t.arrive_by.naive_utc()),
                 trips::state.eq("planned"),

@@ -1,0 +1,92 @@
+//! The first writes: vehicles and crew members added. Bodies are JSON with unknown fields
+//! refused; what the app layer refuses comes back with its code and field.
+
+use crate::problem::Problem;
+use crate::routes::schemas::Created;
+use crate::state::State;
+use actix_web::http::StatusCode;
+use actix_web::web::{Data, Json};
+use actix_web::{HttpResponse, post};
+use closedloop_app::trips::{self, AddCrew, AddVehicle};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// A transfer vehicle.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewVehicle {
+    /// The plate, as painted.
+    pub plate: String,
+    /// Passenger seats, 1 to 100.
+    pub seats: i64,
+}
+
+/// Adds a vehicle to the fleet.
+#[utoipa::path(
+    tag = "fleet",
+    request_body = NewVehicle,
+    responses(
+        (status = 201, body = Created),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/vehicles")]
+pub async fn add_vehicle(
+    state: Data<State>,
+    body: Json<NewVehicle>,
+) -> Result<HttpResponse, Problem> {
+    let NewVehicle { plate, seats } = body.into_inner();
+    let id = state
+        .into_inner()
+        .run(move |app| trips::add_vehicle(app, &AddVehicle { plate, seats }))
+        .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(Created { id: id.0 }))
+}
+
+/// A driver, escort or other crew member.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCrew {
+    pub staff_no: String,
+    pub name: String,
+    /// driver, escort, …
+    pub role: String,
+}
+
+/// Adds a crew member.
+#[utoipa::path(
+    tag = "fleet",
+    request_body = NewCrew,
+    responses(
+        (status = 201, body = Created),
+        (status = 400, body = Problem, content_type = "application/problem+json"),
+        (status = 413, body = Problem, content_type = "application/problem+json"),
+        (status = 415, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/crew")]
+pub async fn add_crew(state: Data<State>, body: Json<NewCrew>) -> Result<HttpResponse, Problem> {
+    let NewCrew {
+        staff_no,
+        name,
+        role,
+    } = body.into_inner();
+    let id = state
+        .into_inner()
+        .run(move |app| {
+            trips::add_crew(
+                app,
+                &AddCrew {
+                    staff_no,
+                    name,
+                    role,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(Created { id: id.0 }))
+}
