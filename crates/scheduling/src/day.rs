@@ -75,9 +75,19 @@ pub fn plan_day(
     travel: &dyn TravelTimes,
     options: &PlanOptions,
 ) -> Result<Plan, DayError> {
+    plan_around(day, &batches::NOTHING_BOOKED, travel, options)
+}
+
+/// Plans `day` around work its vehicles and crew already have (a re-plan's kept batches).
+pub(crate) fn plan_around(
+    day: &Day,
+    booked: &batches::Booked,
+    travel: &dyn TravelTimes,
+    options: &PlanOptions,
+) -> Result<Plan, DayError> {
     day.validate()?;
     let placements = hotels::assign(day, travel);
-    let formed = batches::form(day, &placements.placed, travel, options);
+    let formed = batches::form_around(day, &placements.placed, travel, options, booked);
     Ok(assemble(day, placements, formed.batches, formed.unplaced))
 }
 

@@ -4,12 +4,13 @@
 //! **pinned** — departed batches drive on as they are, and so do those about to leave. The
 //! rest is re-planned two ways, and the cheaper wins (the second only when the first leaves
 //! someone behind, or with `thorough`):
-//! - **repair**: the published batches the event does not touch stay as they are (their
-//!   vehicles and crew stay theirs), and only the touched and new travelers are planned, with
-//!   what is left free;
+//! - **repair**: the published batches the event does not touch stay as they are, and only
+//!   the touched and new travelers are planned, with every vehicle and crew member in the
+//!   gaps their pinned and kept batches leave;
 //! - **re-plan**: when the repair leaves someone behind, the travelers of the published
-//!   batches leaving from their origin around their time (within the port wait) are planned
-//!   again with them; with `thorough`, every unpinned traveler with every unpinned resource.
+//!   batches leaving from their origin nearest their time (within the port wait, a few per
+//!   traveler behind) are planned again with them; with `thorough`, every unpinned traveler
+//!   with every unpinned resource.
 //!
 //! The cost of a candidate is its driving (vehicle-minutes from departure to ready again), plus
 //! ten thousand for each traveler it cannot place, plus the policy's `change_penalty` for each
@@ -18,8 +19,9 @@
 //! penalises changes). A re-planned batch identical to a published one (same vehicle, same
 //! travelers) keeps its code; new batches get codes no published batch has.
 
+use crate::batches::Booked;
 use crate::breakdown;
-use crate::day::{PlanOptions, assemble, plan_day};
+use crate::day::{PlanOptions, assemble, plan_around};
 use crate::diff::diff;
 use crate::error::DayError;
 use crate::event::{Event, What};
@@ -207,12 +209,16 @@ pub fn replan(
     } else {
         None
     };
-    let (mut chosen, name) = match full {
-        Some(full) if cost(&full, plan, &after) < cost(&repair, plan, &after) => (full, "replan"),
-        _ => (repair, "repair"),
+    let repair_cost = cost(&repair, plan, &after);
+    let full = full.map(|f| {
+        let c = cost(&f, plan, &after);
+        (f, c)
+    });
+    let (mut chosen, changed, name) = match full {
+        Some((full, (c, changed))) if c < repair_cost.0 => (full, changed, "replan"),
+        _ => (repair, repair_cost.1, "repair"),
     };
     chosen.version = plan.version + 1;
-    let changed = diff(plan, &chosen).travelers.len();
     Ok(Replanned {
         day: after,
         plan: chosen,
@@ -222,11 +228,18 @@ pub fn replan(
     })
 }
 
+/// Travelers of kept batches planned again with each one left behind, at least: enough
+/// neighbours to free a vehicle or two, few enough that the search stays a fraction of a
+/// second on a day of 20,000 (every kept batch within the port wait of a bank meant a few
+/// hundred batches and two seconds, for a plan no better than the repair).
+const NEIGHBOURS_PER_BEHIND: usize = 8;
+const NEIGHBOURS_MIN: usize = 40;
+
 /// The kept batches that stay kept when the travelers `behind` are planned again with their
-/// neighbours: those from another origin than theirs (a vehicle serves its own port), or
-/// leaving more than the port wait before the first is ready (their arrival's ready time, or
-/// the morning release) or after the last is. The others may give up their vehicles and crew
-/// to them.
+/// neighbours. The neighbours are batches from an origin of theirs (a vehicle serves its own
+/// port) leaving within the port wait of when they are ready (their arrival's ready time, or
+/// the morning release), nearest in time first, until their riders number
+/// [`NEIGHBOURS_PER_BEHIND`] per traveler behind; they may give up their vehicles and crew.
 fn far_from<'a>(
     after: &Day,
     kept: &[&'a Batch],
@@ -256,13 +269,35 @@ fn far_from<'a>(
             code: s.hotel.clone(),
         });
     }
-    let (Some(lo), Some(hi)) = (ready.iter().min(), ready.iter().max()) else {
-        return kept.to_vec();
-    };
     let span = Duration::minutes(i64::from(after.policy.max_port_wait));
+    let distance = |b: &Batch| {
+        ready
+            .iter()
+            .map(|r| (b.depart - *r).abs())
+            .min()
+            .filter(|d| *d <= span)
+    };
+    let mut near: Vec<(Duration, usize)> = kept
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| origins.contains(&b.origin))
+        .filter_map(|(i, b)| distance(b).map(|d| (d, i)))
+        .collect();
+    near.sort_by_key(|&(d, i)| (d, &kept[i].code));
+    let enough = (NEIGHBOURS_PER_BEHIND * behind.len()).max(NEIGHBOURS_MIN);
+    let mut released = BTreeSet::new();
+    let mut riders = 0;
+    for (_, i) in near {
+        if riders >= enough {
+            break;
+        }
+        riders += kept[i].head_count();
+        released.insert(i);
+    }
     kept.iter()
-        .filter(|b| !origins.contains(&b.origin) || b.depart < *lo - span || b.depart > *hi + span)
-        .copied()
+        .enumerate()
+        .filter(|(i, _)| !released.contains(i))
+        .map(|(_, b)| *b)
         .collect()
 }
 
@@ -337,8 +372,6 @@ fn candidate(
 ) -> Result<Plan, DayError> {
     let fixed: Vec<&Batch> = pinned.iter().chain(kept).copied().collect();
     let mut riders: BTreeSet<&TravelerCode> = fixed.iter().flat_map(|b| b.travelers()).collect();
-    let kept_vehicles: BTreeSet<&VehicleCode> = kept.iter().map(|b| &b.vehicle).collect();
-    let kept_crew: BTreeSet<&CrewCode> = kept.iter().flat_map(|b| &b.crew).collect();
 
     let mut rest = after.clone();
     let carried = riders.clone();
@@ -348,13 +381,21 @@ fn candidate(
     }
     rest.arrivals.retain(|a| !a.travelers.is_empty());
     rest.stays.retain(|s| !riders.contains(&s.traveler.code));
-    rest.vehicles.retain(|v| !kept_vehicles.contains(&v.code));
+    // When each vehicle and crew member is free of the pinned batches: one pass over them (a
+    // scan of the pinned batches per vehicle and per crew member cost half a second on a day
+    // of 20,000).
+    let mut vehicle_busy: BTreeMap<&VehicleCode, NaiveDateTime> = BTreeMap::new();
+    let mut crew_busy: BTreeMap<&CrewCode, NaiveDateTime> = BTreeMap::new();
+    for b in pinned {
+        let v = vehicle_busy.entry(&b.vehicle).or_insert(b.ready_again);
+        *v = (*v).max(b.ready_again);
+        for c in &b.crew {
+            let t = crew_busy.entry(c).or_insert(b.ready_again);
+            *t = (*t).max(b.ready_again);
+        }
+    }
     for v in &mut rest.vehicles {
-        let busy = pinned
-            .iter()
-            .filter(|b| b.vehicle == v.code)
-            .map(|b| b.ready_again)
-            .fold(freeze, NaiveDateTime::max);
+        let busy = vehicle_busy.get(&v.code).map_or(freeze, |&t| t.max(freeze));
         v.available_from = v.available_from.max(busy);
         if v.available_until <= v.available_from {
             v.blocked
@@ -362,14 +403,11 @@ fn candidate(
             v.available_until = v.available_from + Duration::minutes(1);
         }
     }
-    rest.crew.retain(|c| !kept_crew.contains(&c.code));
     let rest_minutes = Duration::minutes(i64::from(after.policy.crew_rest));
     for c in &mut rest.crew {
-        let busy = pinned
-            .iter()
-            .filter(|b| b.crew.contains(&c.code))
-            .map(|b| b.ready_again + rest_minutes)
-            .fold(freeze, NaiveDateTime::max);
+        let busy = crew_busy
+            .get(&c.code)
+            .map_or(freeze, |&t| (t + rest_minutes).max(freeze));
         c.shift_start = c.shift_start.max(busy);
         if c.shift_end <= c.shift_start {
             c.blocked.get_or_insert_with(|| "off shift".into());
@@ -383,19 +421,56 @@ fn candidate(
             .iter()
             .filter(|s| carried.contains(&s.traveler)),
     );
-    let mut fresh = plan_day(&rest, travel, &options.plan)?;
+    // The kept batches' vehicles and crew serve the others in the gaps of their day.
+    let booked = book(after, kept, travel);
+    let mut fresh = plan_around(&rest, &booked, travel, &options.plan)?;
     fresh.unplaced.extend(stranded.iter().cloned());
     Ok(merge(after, published, &fixed, fresh))
+}
+
+/// The vehicle and crew time the kept batches take: from leaving the vehicle's base (the drive
+/// to a hotel origin before `depart`) to ready again.
+fn book(day: &Day, kept: &[&Batch], travel: &dyn TravelTimes) -> Booked {
+    let mut booked = Booked::default();
+    for b in kept {
+        let base = day
+            .vehicles
+            .iter()
+            .find(|v| v.code == b.vehicle)
+            .and_then(|v| day.port(&v.base))
+            .map(|p| p.location);
+        let drive = match (base, crate::batches::locate(day, &b.origin)) {
+            (Some(from), Some(to)) => travel.leg(from, to).minutes,
+            _ => 0.0,
+        };
+        let drive = if drive.is_finite() {
+            drive.max(0.0)
+        } else {
+            0.0
+        };
+        let leave = b.depart - Duration::seconds((drive * 60.0).ceil() as i64);
+        let span = (leave, b.ready_again);
+        booked
+            .vehicles
+            .entry(b.vehicle.clone())
+            .or_default()
+            .push(span);
+        for c in &b.crew {
+            booked.crew.entry(c.clone()).or_default().push(span);
+        }
+    }
+    booked
 }
 
 /// The fixed batches and the fresh plan as one plan of the whole day.
 fn merge(after: &Day, published: &Plan, fixed: &[&Batch], fresh: Plan) -> Plan {
     let taken: BTreeSet<&BatchCode> = published.batches.iter().map(|b| &b.code).collect();
+    let fixed_codes: BTreeSet<&BatchCode> = fixed.iter().map(|b| &b.code).collect();
     // A fresh batch identical to a published one keeps its code; the rest get unused codes.
     let same: BTreeMap<(VehicleCode, Vec<TravelerCode>), &BatchCode> = published
         .batches
         .iter()
-        .filter(|b| !fixed.iter().any(|f| f.code == b.code))
+        .filter(|b| !fixed_codes.contains(&b.code))
         .map(|b| ((b.vehicle.clone(), sorted(b)), &b.code))
         .collect();
     let mut renamed: BTreeMap<BatchCode, BatchCode> = BTreeMap::new();
@@ -497,12 +572,16 @@ fn sorted(b: &Batch) -> Vec<TravelerCode> {
     v
 }
 
-fn cost(candidate: &Plan, published: &Plan, day: &Day) -> f64 {
+/// A candidate's cost, and how many travelers it moves.
+fn cost(candidate: &Plan, published: &Plan, day: &Day) -> (f64, usize) {
     let driving: f64 = candidate
         .batches
         .iter()
         .map(|b| (b.ready_again - b.depart).num_minutes() as f64)
         .sum();
-    let changed = diff(published, candidate).travelers.len() as f64;
-    driving + UNPLACED_COST * candidate.unplaced.len() as f64 + day.policy.change_penalty * changed
+    let changed = diff(published, candidate).travelers.len();
+    let cost = driving
+        + UNPLACED_COST * candidate.unplaced.len() as f64
+        + day.policy.change_penalty * changed as f64;
+    (cost, changed)
 }

@@ -454,3 +454,61 @@ fn the_same_event_gives_the_same_plan_and_an_unknown_code_is_refused() {
     assert_eq!(err.code(), "day_code_unknown", "{err}");
     assert!(err.to_string().contains("NOBODY"));
 }
+
+#[path = "batches_days/mod.rs"]
+mod days;
+
+/// One vehicle and one driver for the day: a repair of the morning keeps the afternoon's
+/// batch, and that batch's vehicle and driver carry the morning in the gap of their day (a
+/// repair that set aside every vehicle of a kept batch left the morning unplaced).
+#[test]
+fn a_repair_uses_a_kept_batchs_vehicle_and_crew_in_the_gaps_of_their_day() {
+    use serde_json::json;
+    let d = days::day(|v| {
+        v["vehicles"] = json!([days::vehicle("V1", "coach", 20, false)]);
+        v["crew"] = json!([days::crew("D1", "driver", &["zh"])]);
+        v["arrivals"] = json!([
+            days::arrival("MU1", "2026-12-02T08:00:00", vec![days::traveler("a1")]),
+            days::arrival("MU2", "2026-12-02T15:00:00", vec![days::traveler("b1")]),
+        ]);
+    });
+    let plan = plan_day(&d, &days::TRAVEL, &days::options()).unwrap();
+    assert!(plan.unplaced.is_empty(), "{:#?}", plan.unplaced);
+    let afternoon = plan
+        .batches
+        .iter()
+        .find(|b| b.arrival.as_ref().is_some_and(|a| a.as_str() == "MU2"))
+        .expect("the afternoon's batch")
+        .clone();
+    let newcomer: Traveler = serde_json::from_value(days::traveler("a2")).unwrap();
+    let at = NaiveDate::from_ymd_opt(2026, 12, 2)
+        .unwrap()
+        .and_hms_opt(7, 0, 0)
+        .unwrap();
+    let e = event(
+        at,
+        What::TravelersAdded {
+            arrival: closedloop_scheduling::ids::ArrivalCode::new("MU1"),
+            travelers: vec![newcomer],
+        },
+    );
+    let opts = ReplanOptions {
+        freeze_minutes: 30,
+        plan: days::options(),
+        thorough: false,
+    };
+    let r = replan(&d, &plan, &e, &days::TRAVEL, &opts).unwrap();
+    assert!(r.plan.unplaced.is_empty(), "{:#?}", r.plan.unplaced);
+    assert_eq!(r.chosen, "repair");
+    assert!(r.plan.batches.contains(&afternoon), "{:#?}", r.plan.batches);
+    let morning: Vec<&str> = r
+        .plan
+        .batches
+        .iter()
+        .filter(|b| b.code != afternoon.code)
+        .flat_map(|b| b.travelers().map(|t| t.as_str()))
+        .collect();
+    assert_eq!(morning.len(), 2, "{:#?}", r.plan.batches);
+    let v = check(&r.day, &r.plan, &days::TRAVEL);
+    assert!(v.is_empty(), "{v:?}");
+}

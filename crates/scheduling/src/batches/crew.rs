@@ -4,7 +4,8 @@
 //! A crew member is on duty for a batch from the moment the vehicle leaves its base until it
 //! is back and disinfected (`ready_again`): the whole duty within their shift, and
 //! `crew_rest` between the end of one duty and the start of the next. Batches are crewed in
-//! order of leaving the base, so a member's duties never overlap.
+//! order of leaving the base, so a member's duties never overlap; duties booked beforehand
+//! (the batches a re-plan keeps) are kept clear of the same way.
 
 use super::{Ctx, Draft, TOL};
 use crate::ids::CrewCode;
@@ -25,6 +26,8 @@ struct Member<'a> {
     start: f64,
     end: f64,
     last_end: Option<f64>,
+    /// Duties booked outside this plan: (leaving the base, ready again), minutes.
+    booked: Vec<(f64, f64)>,
 }
 
 impl Member<'_> {
@@ -33,6 +36,19 @@ impl Member<'_> {
             && self.start <= d.leave_base + TOL
             && d.ready_again <= self.end + TOL
             && self.last_end.is_none_or(|e| e + rest <= d.leave_base + TOL)
+            && self.booked.iter().all(|&(leave, ready)| {
+                d.ready_again + rest <= leave + TOL || ready + rest <= d.leave_base + TOL
+            })
+    }
+
+    /// The end of the member's last duty before `d`, planned or booked.
+    fn last_before(&self, d: &Draft) -> f64 {
+        self.booked
+            .iter()
+            .map(|&(_, ready)| ready)
+            .filter(|&ready| ready <= d.leave_base + TOL)
+            .chain(self.last_end)
+            .fold(f64::NEG_INFINITY, f64::max)
     }
 
     /// Travelers on board whose language this member speaks.
@@ -66,6 +82,14 @@ pub(crate) fn assign_crew(
             start: ctx.clock(c.shift_start),
             end: ctx.clock(c.shift_end),
             last_end: None,
+            booked: ctx
+                .booked
+                .crew
+                .get(&c.code)
+                .into_iter()
+                .flatten()
+                .map(|&(leave, ready)| (ctx.clock(leave), ctx.clock(ready)))
+                .collect(),
         })
         .collect();
     members.sort_by(|a, b| a.crew.code.cmp(&b.crew.code));
@@ -115,11 +139,7 @@ fn choose(
             free.max_by(|(i, a), (j, b)| {
                 lang(a)
                     .cmp(&lang(b))
-                    .then(
-                        a.last_end
-                            .unwrap_or(f64::NEG_INFINITY)
-                            .total_cmp(&b.last_end.unwrap_or(f64::NEG_INFINITY)),
-                    )
+                    .then(a.last_before(d).total_cmp(&b.last_before(d)))
                     .then(j.cmp(i))
             })
             .map(|(i, _)| i)

@@ -53,12 +53,19 @@ impl<'a> Fleet<'a> {
             .iter()
             .map(|v| ctx.clock(v.available_from))
             .collect();
-        Fleet {
+        let mut fleet = Fleet {
             busy: vec![Vec::new(); vehicles.len()],
             vehicles,
             free_from,
             seat_factor: ctx.day.policy.seat_factor,
+        };
+        for v in 0..fleet.vehicles.len() {
+            let spans = ctx.booked.vehicles.get(&fleet.vehicles[v].code);
+            for &(leave, ready) in spans.into_iter().flatten() {
+                fleet.book(v, ctx.clock(leave), ctx.clock(ready));
+            }
         }
+        fleet
     }
 
     /// Books a planned trip of vehicle `v`.

@@ -19,7 +19,7 @@ mod route;
 mod units;
 
 use crate::day::PlanOptions;
-use crate::ids::{ArrivalCode, BatchCode, TravelerCode};
+use crate::ids::{ArrivalCode, BatchCode, CrewCode, TravelerCode, VehicleCode};
 use crate::placement::Placement;
 use crate::plan::{Batch, Place, Reason, Unplaced};
 use crate::problem::{Arrival, Day, Point, Traveler};
@@ -47,6 +47,21 @@ pub struct Formed {
     pub unplaced: Vec<Unplaced>,
 }
 
+/// Work the day's vehicles and crew already have outside the plan being formed, which it must
+/// fit around: the published batches a re-plan keeps. Each span runs from leaving the
+/// vehicle's base to ready again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Booked {
+    pub vehicles: BTreeMap<VehicleCode, Vec<(NaiveDateTime, NaiveDateTime)>>,
+    pub crew: BTreeMap<CrewCode, Vec<(NaiveDateTime, NaiveDateTime)>>,
+}
+
+/// Nothing booked: a first plan.
+pub(crate) static NOTHING_BOOKED: Booked = Booked {
+    vehicles: BTreeMap::new(),
+    crew: BTreeMap::new(),
+};
+
 /// A traveler of the day and the arrival they come with (none for a second transfer).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Person<'a> {
@@ -61,6 +76,7 @@ pub(crate) struct Ctx<'a> {
     pub people: BTreeMap<&'a TravelerCode, Person<'a>>,
     /// Arrival code → its position in the day file: the planner's cohort.
     pub arrival_index: BTreeMap<&'a ArrivalCode, usize>,
+    pub booked: &'a Booked,
 }
 
 impl<'a> Ctx<'a> {
@@ -94,6 +110,7 @@ impl<'a> Ctx<'a> {
             travel,
             people,
             arrival_index,
+            booked: &NOTHING_BOOKED,
         }
     }
 
@@ -208,7 +225,21 @@ pub fn form(
     travel: &dyn TravelTimes,
     options: &PlanOptions,
 ) -> Formed {
-    let ctx = Ctx::new(day, travel);
+    form_around(day, placed, travel, options, &NOTHING_BOOKED)
+}
+
+/// [`form`] around work the vehicles and crew already have.
+pub(crate) fn form_around(
+    day: &Day,
+    placed: &[Placement],
+    travel: &dyn TravelTimes,
+    options: &PlanOptions,
+    booked: &Booked,
+) -> Formed {
+    let ctx = Ctx {
+        booked,
+        ..Ctx::new(day, travel)
+    };
     type Key = (u8, i64, String);
     let mut chunks: BTreeMap<Key, (Place, Vec<&Placement>)> = BTreeMap::new();
     for p in placed {
