@@ -28,7 +28,7 @@ use crate::event::{Event, What};
 use crate::ids::{ArrivalCode, BatchCode, CrewCode, HotelCode, TravelerCode, VehicleCode};
 use crate::placement::{Placement, Placements};
 use crate::plan::{Batch, Place, Plan, PlannedStay, Reason, Unplaced};
-use crate::problem::{Day, Held};
+use crate::problem::{Day, Held, Point};
 use crate::travel::TravelTimes;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use std::collections::{BTreeMap, BTreeSet};
@@ -431,14 +431,14 @@ fn candidate(
 /// The vehicle and crew time the kept batches take: from leaving the vehicle's base (the drive
 /// to a hotel origin before `depart`) to ready again.
 fn book(day: &Day, kept: &[&Batch], travel: &dyn TravelTimes) -> Booked {
+    let bases: BTreeMap<&VehicleCode, Point> = day
+        .vehicles
+        .iter()
+        .filter_map(|v| Some((&v.code, day.port(&v.base)?.location)))
+        .collect();
     let mut booked = Booked::default();
     for b in kept {
-        let base = day
-            .vehicles
-            .iter()
-            .find(|v| v.code == b.vehicle)
-            .and_then(|v| day.port(&v.base))
-            .map(|p| p.location);
+        let base = bases.get(&b.vehicle).copied();
         let drive = match (base, crate::batches::locate(day, &b.origin)) {
             (Some(from), Some(to)) => travel.leg(from, to).minutes,
             _ => 0.0,
