@@ -46,6 +46,11 @@ pub enum AppError {
     /// Something the request names does not exist, or there is nothing to act on.
     #[error("{}", .0.en)]
     NotFound(Fault),
+    #[error("{}", .fault.en)]
+    Stale {
+        fault: Fault,
+        current: crate::version::Version,
+    },
     /// A file could not be read or written.
     #[error("{}: {source}", path)]
     Io {
@@ -97,6 +102,7 @@ impl AppError {
             | AppError::Config(f)
             | AppError::Keys(f)
             | AppError::NotFound(f) => f.code,
+            AppError::Stale { fault, .. } => fault.code,
             AppError::Io { .. } => "io",
             AppError::Store(e) => e.code(),
         }
@@ -109,6 +115,7 @@ impl AppError {
             | AppError::Config(f)
             | AppError::Keys(f)
             | AppError::NotFound(f) => f.field.as_deref(),
+            AppError::Stale { fault, .. } => fault.field.as_deref(),
             _ => None,
         }
     }
@@ -127,6 +134,7 @@ impl AppError {
             | AppError::Config(f)
             | AppError::Keys(f)
             | AppError::NotFound(f) => lang.pick(&f.en, &f.zh).to_string(),
+            AppError::Stale { fault, .. } => lang.pick(&fault.en, &fault.zh).to_string(),
             AppError::Io { path, source } => match lang {
                 Lang::En => format!("{path}: {source}"),
                 Lang::ZhCn => format!("{path}：无法读写（{source}）"),

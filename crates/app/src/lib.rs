@@ -24,6 +24,8 @@
 //! - [`planning`]: travelers into planning jobs and the fleet rules;
 //! - [`schedule`]: a day planned from `day.json` into `plan.json`, beside the naive baseline,
 //!   and a plan checked;
+//! - [`version`]: the version of what a reader saw (ETag), checked by the edit it sends back
+//!   (If-Match);
 //! - [`db`]: migrations and status.
 
 pub mod approve;
@@ -52,6 +54,7 @@ pub mod schedule;
 pub mod trace;
 pub mod travelers;
 pub mod trips;
+pub mod version;
 
 pub use context::{App, Notice};
 pub use error::{AppError, AppResult, Fault};

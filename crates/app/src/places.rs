@@ -3,6 +3,7 @@
 //! closed, its rooms changed — and the ports' processing times (minutes from an arrival until
 //! its travelers are ready to board), set by the desk or the default of the port's kind.
 
+mod edit;
 mod rows;
 
 use crate::context::App;
@@ -18,6 +19,9 @@ use closedloop_store::places::{
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use edit::{
+    EditHotel, HotelEdited, SetRooms, edit_hotel, hotel_version, set_hotel_open, set_hotel_rooms,
+};
 pub use rows::{HOSPITAL_COLUMNS, HOTEL_COLUMNS, MAX_ROOMS, Problem, RowProblem};
 
 /// The longest processing time the desk may set: a day.
@@ -215,96 +219,24 @@ pub fn list_hotels(app: &App) -> AppResult<Vec<Stored<QuarantineHotel>>> {
     Ok(store::hotels(&mut *app.conn()?)?)
 }
 
+/// The hotel with this code (as typed: case ignored).
+pub fn hotel(app: &App, code: &str) -> AppResult<Stored<QuarantineHotel>> {
+    let key = hotel_code(code)?;
+    store::hotel(&mut *app.conn()?, &key)?.ok_or_else(|| unknown_hotel(&key))
+}
+
+fn unknown_hotel(key: &str) -> AppError {
+    AppError::not_found(
+        "unknown_hotel",
+        format!("no hotel has the code {}", excerpt(key)),
+        format!("没有代码为 {} 的酒店", excerpt(key)),
+    )
+    .with_field("code")
+}
+
 /// Every hospital, by code.
 pub fn list_hospitals(app: &App) -> AppResult<Vec<Stored<DesignatedHospital>>> {
     Ok(store::hospitals(&mut *app.conn()?)?)
-}
-
-/// A hotel after an edit, and whether the edit changed anything.
-#[derive(Debug, Clone, Serialize)]
-pub struct HotelEdited {
-    #[serde(flatten)]
-    pub hotel: Stored<QuarantineHotel>,
-    pub changed: bool,
-}
-
-/// Opens (`open`) or closes a hotel: a closed hotel takes nobody new.
-pub fn set_hotel_open(app: &App, code: &str, open: bool) -> AppResult<HotelEdited> {
-    let key = hotel_code(code)?;
-    let mut changed = false;
-    let hotel = store::edit_hotel(&mut *app.conn()?, &key, |h| {
-        changed = h.open != open;
-        h.open = open;
-        Ok::<(), AppError>(())
-    })?;
-    edited(hotel, &key, changed)
-}
-
-/// Change a hotel's rooms, accessible rooms, or both.
-#[derive(Debug, Clone)]
-pub struct SetRooms {
-    pub code: String,
-    pub rooms: Option<u32>,
-    pub accessible_rooms: Option<u32>,
-}
-
-/// Sets a hotel's rooms and accessible rooms; refused when the accessible ones would be more
-/// than the rooms, or the hotel would have none.
-pub fn set_hotel_rooms(app: &App, req: &SetRooms) -> AppResult<HotelEdited> {
-    let key = hotel_code(&req.code)?;
-    if req.rooms.is_none() && req.accessible_rooms.is_none() {
-        return Err(AppError::invalid(
-            "nothing_to_change",
-            "say what to change: the rooms, the accessible rooms or both",
-            "请指定要修改的内容：房间数、无障碍房间数或两者",
-        ));
-    }
-    if let Some(r) = req.rooms
-        && !(1..=MAX_ROOMS).contains(&r)
-    {
-        return Err(AppError::invalid(
-            "rooms_out_of_range",
-            format!("rooms: {r} is not between 1 and {MAX_ROOMS} (close the hotel instead of giving it no rooms)"),
-            format!("房间数 {r} 不在 1 到 {MAX_ROOMS} 之间（酒店不再接收时请将其关闭，而不是设为 0 间）"),
-        )
-        .with_field("rooms"));
-    }
-    let mut changed = false;
-    let hotel = store::edit_hotel(&mut *app.conn()?, &key, |h| {
-        let rooms = req.rooms.unwrap_or(h.rooms);
-        let accessible = req.accessible_rooms.unwrap_or(h.accessible_rooms);
-        if accessible > rooms {
-            return Err(AppError::invalid(
-                "accessible_rooms_exceed_rooms",
-                format!(
-                    "hotel {key}: {accessible} accessible rooms would be more than its {rooms} rooms; nothing was changed"
-                ),
-                format!("酒店 {key}：无障碍房间 {accessible} 间将超过房间总数 {rooms} 间；未做任何改动"),
-            )
-            .with_field("accessible_rooms"));
-        }
-        changed = (rooms, accessible) != (h.rooms, h.accessible_rooms);
-        h.rooms = rooms;
-        h.accessible_rooms = accessible;
-        Ok(())
-    })?;
-    edited(hotel, &key, changed)
-}
-
-fn edited(
-    hotel: Option<Stored<QuarantineHotel>>,
-    key: &str,
-    changed: bool,
-) -> AppResult<HotelEdited> {
-    match hotel {
-        Some(hotel) => Ok(HotelEdited { hotel, changed }),
-        None => Err(AppError::not_found(
-            "unknown_hotel",
-            format!("no hotel has the code {}", excerpt(key)),
-            format!("没有代码为 {} 的酒店", excerpt(key)),
-        )
-        .with_field("code")),
-    }
 }
 
 /// A hotel code as typed: stored codes are upper-case.

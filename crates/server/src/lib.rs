@@ -4,9 +4,11 @@
 //! codes ([`problem`]).
 //!
 //! - [`routes`]: every endpoint, registered once for the server and its OpenAPI document;
+//! - [`idempotent`]: POSTs answered once per `Idempotency-Key`;
 //! - [`problem`]: errors as RFC 9457 problems, extractor errors included;
 //! - [`observe`]: request ids, request logs without personal data, Prometheus metrics;
 //! - [`pages`]: cursor pagination;
+//! - [`preconditions`]: ETag and If-Match on edits;
 //! - [`state`]: the shared application and the bound on blocking calls.
 //!
 //! No accounts yet: every endpoint is unauthenticated, and `closedloop serve` binds to
@@ -17,8 +19,10 @@
 // every handler's error type differ from what it renders.
 #![allow(clippy::result_large_err)]
 
+pub mod idempotent;
 pub mod observe;
 pub mod pages;
+pub mod preconditions;
 pub mod problem;
 pub mod routes;
 pub mod state;

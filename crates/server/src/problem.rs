@@ -38,6 +38,9 @@ pub struct Problem {
     /// The request field, query parameter or stored row at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// A stale edit's current version, sent back as the `ETag` header of the 412.
+    #[serde(skip)]
+    pub etag: Option<String>,
 }
 
 impl Problem {
@@ -55,6 +58,7 @@ impl Problem {
             detail_zh: zh.into(),
             code: code.to_string(),
             field: None,
+            etag: None,
         }
     }
 
@@ -93,9 +97,12 @@ impl ResponseError for Problem {
 
     fn error_response(&self) -> HttpResponse {
         let body = serde_json::to_string(self).unwrap_or_else(|_| "{}".into());
-        HttpResponse::build(self.status())
-            .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
-            .body(body)
+        let mut r = HttpResponse::build(self.status());
+        r.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Some(etag) = &self.etag {
+            r.insert_header((header::ETAG, format!("\"{etag}\"")));
+        }
+        r.body(body)
     }
 }
 
@@ -117,6 +124,7 @@ impl From<AppError> for Problem {
         let status = match &e {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             // The server's own settings or key file: nothing the client can fix.
             AppError::Config(_) | AppError::Keys(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Io { .. } => return Problem::internal(code, &e),
@@ -140,6 +148,9 @@ impl From<AppError> for Problem {
         };
         let mut p = Problem::new(status, code, e.message(Lang::En), e.message(Lang::ZhCn));
         p.field = e.field().map(str::to_string);
+        if let AppError::Stale { current, .. } = &e {
+            p.etag = Some(current.0.clone());
+        }
         p
     }
 }

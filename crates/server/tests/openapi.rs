@@ -80,6 +80,13 @@ fn the_document_lists_exactly_the_routes_served() {
                 .body("{}")
                 .send()
                 .unwrap(),
+            "PATCH" => s
+                .client
+                .patch(&url)
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .unwrap(),
             other => panic!("no probe for {other}"),
         };
         let status = r.status().as_u16();

@@ -122,7 +122,12 @@ where
             }
         }
     }
-    match f(conn) {
+    // A web request's idempotency key, if one is armed on this thread, commits with the write
+    // it guards (see `idempotency`).
+    match f(conn).and_then(|value| {
+        crate::idempotency::claim_in_transaction(conn)?;
+        Ok(value)
+    }) {
         Ok(value) => {
             Tm::commit_transaction(conn)?;
             Ok(value)

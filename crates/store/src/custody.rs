@@ -55,10 +55,12 @@ fn ledger_place(p: HandoverPlace) -> PlaceKind {
 }
 
 pub fn add_vehicle(conn: &mut DbConnection, plate: &str, seats: i64) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(vehicles::table)
-        .values((vehicles::plate.eq(plate), vehicles::seats.eq(seats)))
-        .returning(vehicles::id)
-        .get_result(conn)?)
+    crate::write_transaction(conn, |conn| {
+        Ok(diesel::insert_into(vehicles::table)
+            .values((vehicles::plate.eq(plate), vehicles::seats.eq(seats)))
+            .returning(vehicles::id)
+            .get_result(conn)?)
+    })
 }
 
 /// A driver or escort; `role` is free text for the desk (e.g. `driver`, `escort`).
@@ -68,14 +70,16 @@ pub fn add_crew(
     name: &str,
     role: &str,
 ) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(crew_members::table)
-        .values((
-            crew_members::staff_no.eq(staff_no),
-            crew_members::name.eq(name),
-            crew_members::role.eq(role),
-        ))
-        .returning(crew_members::id)
-        .get_result(conn)?)
+    crate::write_transaction(conn, |conn| {
+        Ok(diesel::insert_into(crew_members::table)
+            .values((
+                crew_members::staff_no.eq(staff_no),
+                crew_members::name.eq(name),
+                crew_members::role.eq(role),
+            ))
+            .returning(crew_members::id)
+            .get_result(conn)?)
+    })
 }
 
 /// One vehicle trip from a port, with who rode it, recorded after the fact
@@ -95,13 +99,15 @@ pub fn add_disinfection(
     vehicle_id: i64,
     at: NaiveDateTime,
 ) -> Result<i64, StoreError> {
-    Ok(diesel::insert_into(disinfections::table)
-        .values((
-            disinfections::vehicle_id.eq(vehicle_id),
-            disinfections::at.eq(at),
-        ))
-        .returning(disinfections::id)
-        .get_result(conn)?)
+    crate::write_transaction(conn, |conn| {
+        Ok(diesel::insert_into(disinfections::table)
+            .values((
+                disinfections::vehicle_id.eq(vehicle_id),
+                disinfections::at.eq(at),
+            ))
+            .returning(disinfections::id)
+            .get_result(conn)?)
+    })
 }
 
 /// A hand-over of custody as a desk records it. `expected` is the head-count the giver's

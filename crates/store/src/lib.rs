@@ -20,6 +20,7 @@
 //!   record — each event with its ledger entry;
 //! - [`places`]: quarantine hotels, designated hospitals and the ports' processing times, as
 //!   the desk imported and edited them;
+//! - [`idempotency`]: the web service's idempotency keys, committed with the write they guard;
 //! - [`plans`]: approved plan versions of a day and the trips each created;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
 //! - [`testing`]: a fresh database per test on either backend; [`generate`]: a generated year of
@@ -33,6 +34,7 @@ pub mod desk;
 pub mod error;
 #[cfg(feature = "testing")]
 pub mod generate;
+pub mod idempotency;
 pub mod intake;
 pub mod ledger;
 pub mod migrate;

@@ -313,20 +313,20 @@ impl<E> From<diesel::result::Error> for Edit<E> {
 }
 
 /// Loads the hotel with this code, lets `edit` change it (or refuse) and writes the result, in
-/// one transaction so that nothing changes between the reading and the writing. The code
-/// itself is kept. `None` if no hotel has the code (`edit` is then not called).
+/// one transaction so that nothing changes between the reading and the writing. The code and
+/// the id are kept. `None` if no hotel has the code (`edit` is then not called).
 pub fn edit_hotel<E: From<StoreError>>(
     conn: &mut DbConnection,
     code: &str,
-    edit: impl FnOnce(&mut QuarantineHotel) -> Result<(), E>,
+    edit: impl FnOnce(&mut Stored<QuarantineHotel>) -> Result<(), E>,
 ) -> Result<Option<Stored<QuarantineHotel>>, E> {
     let r = write_transaction(conn, |conn| {
         let Some(mut stored) = hotel(conn, code).map_err(Edit::Store)? else {
             return Ok(None);
         };
-        edit(&mut stored.place).map_err(Edit::Refused)?;
+        edit(&mut stored).map_err(Edit::Refused)?;
         stored.place.code = code.to_string();
-        diesel::update(hotels::table.find(stored.id))
+        diesel::update(hotels::table.filter(hotels::code.eq(code)))
             .set(&HotelValues::from(&stored.place))
             .execute(conn)?;
         Ok(Some(stored))

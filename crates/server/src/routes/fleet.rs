@@ -1,6 +1,7 @@
 //! The first writes: vehicles and crew members added. Bodies are JSON with unknown fields
 //! refused; what the app layer refuses comes back with its code and field.
 
+use crate::idempotent::{self, IdempotencyKey};
 use crate::problem::Problem;
 use crate::routes::schemas::Created;
 use crate::state::State;
@@ -8,11 +9,11 @@ use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json};
 use actix_web::{HttpResponse, post};
 use closedloop_app::trips::{self, AddCrew, AddVehicle};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A transfer vehicle.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewVehicle {
     /// The plate, as painted.
@@ -36,18 +37,28 @@ pub struct NewVehicle {
 #[post("/vehicles")]
 pub async fn add_vehicle(
     state: Data<State>,
+    key: IdempotencyKey,
     body: Json<NewVehicle>,
 ) -> Result<HttpResponse, Problem> {
-    let NewVehicle { plate, seats } = body.into_inner();
-    let id = state
-        .into_inner()
-        .run(move |app| trips::add_vehicle(app, &AddVehicle { plate, seats }))
-        .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(Created { id: id.0 }))
+    let body = body.into_inner();
+    let req = AddVehicle {
+        plate: body.plate.clone(),
+        seats: body.seats,
+    };
+    idempotent::post(
+        state.into_inner(),
+        idempotent::ANONYMOUS.into(),
+        key,
+        "POST /api/vehicles",
+        &body,
+        StatusCode::CREATED,
+        move |app| trips::add_vehicle(app, &req).map(|id| Created { id: id.0 }),
+    )
+    .await
 }
 
 /// A driver, escort or other crew member.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCrew {
     pub staff_no: String,
@@ -69,24 +80,25 @@ pub struct NewCrew {
     )
 )]
 #[post("/crew")]
-pub async fn add_crew(state: Data<State>, body: Json<NewCrew>) -> Result<HttpResponse, Problem> {
-    let NewCrew {
-        staff_no,
-        name,
-        role,
-    } = body.into_inner();
-    let id = state
-        .into_inner()
-        .run(move |app| {
-            trips::add_crew(
-                app,
-                &AddCrew {
-                    staff_no,
-                    name,
-                    role,
-                },
-            )
-        })
-        .await?;
-    Ok(HttpResponse::build(StatusCode::CREATED).json(Created { id: id.0 }))
+pub async fn add_crew(
+    state: Data<State>,
+    key: IdempotencyKey,
+    body: Json<NewCrew>,
+) -> Result<HttpResponse, Problem> {
+    let body = body.into_inner();
+    let req = AddCrew {
+        staff_no: body.staff_no.clone(),
+        name: body.name.clone(),
+        role: body.role.clone(),
+    };
+    idempotent::post(
+        state.into_inner(),
+        idempotent::ANONYMOUS.into(),
+        key,
+        "POST /api/crew",
+        &body,
+        StatusCode::CREATED,
+        move |app| trips::add_crew(app, &req).map(|id| Created { id: id.0 }),
+    )
+    .await
 }

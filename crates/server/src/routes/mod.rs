@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod fleet;
+pub mod places;
 pub mod schemas;
 pub mod service;
 
@@ -76,6 +77,7 @@ impl RouteTable {
         (name = "custody", description = "Loops, incidents and the record"),
         (name = "ledger", description = "The custody ledger's audit"),
         (name = "fleet", description = "Vehicles and crew"),
+        (name = "places", description = "Quarantine hotels: listed, read with their ETag, edited with If-Match"),
     )
 )]
 struct Doc;
@@ -130,6 +132,9 @@ where
             data::ledger_verify,
             fleet::add_vehicle,
             fleet::add_crew,
+            places::list_hotels,
+            places::get_hotel,
+            places::edit_hotel,
         ]
     );
     (app.service(api), table)
