@@ -18,6 +18,7 @@ mod plan;
 mod plan_more;
 mod purge;
 mod replan;
+mod report;
 mod roads;
 mod scenario;
 mod serve;
@@ -25,6 +26,7 @@ mod stats;
 mod trace;
 mod travelers;
 mod trip;
+mod users;
 
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand};
@@ -123,8 +125,14 @@ pub enum Command {
     Loops(loops::LoopsArgs),
     /// The record: batches, person-trips, incidents, staff infections, per day and in total.
     Record(loops::RecordArgs),
+    /// Reports: `report daily`, the daily report (日通报) as a table, JSON or XLSX.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// The web service: JSON API, OpenAPI document, health and metrics (loopback by default).
     Serve(serve::ServeArgs),
+    /// The web service's accounts: add, list, disable, reset-totp, token, revoke-token.
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Benchmarks that print a table.
     #[cfg(feature = "bench")]
     #[command(subcommand)]
@@ -195,7 +203,8 @@ impl Command {
             | Command::Travelers(_)
             | Command::Trace(_)
             | Command::Loops(_)
-            | Command::Record(_) => true,
+            | Command::Record(_)
+            | Command::Report(_) => true,
             Command::Db(c) => matches!(c, db::DbCommand::Status),
             Command::Ledger(c) => matches!(
                 c,
@@ -208,6 +217,7 @@ impl Command {
             Command::Hotels(c) => matches!(c, places::HotelsCommand::List(_)),
             Command::Hospitals(c) => matches!(c, places::HospitalsCommand::List(_)),
             Command::Ports(c) => matches!(c, places::PortsCommand::List(_)),
+            Command::Users(c) => matches!(c, users::UsersCommand::List(_)),
             _ => false,
         }
     }
@@ -255,6 +265,8 @@ fn dispatch(ctx: &Ctx, command: Command) -> Result<ExitCode> {
         Command::Incident(c) => incident::run(ctx, c),
         Command::Loops(a) => loops::loops(ctx, &a),
         Command::Record(a) => loops::record(ctx, &a),
+        Command::Report(c) => report::run(ctx, c),
+        Command::Users(c) => users::run(ctx, c),
         Command::Serve(_) => unreachable!("run() serves before dispatching"),
         #[cfg(feature = "bench")]
         Command::Bench(c) => crate::bench::run(ctx, c),

@@ -28,6 +28,7 @@ struct FileConfig {
     handover: Option<FileHandover>,
     intake: Option<FileIntake>,
     geocoder: Option<crate::geocode::FileGeocoder>,
+    notify: Option<crate::notify::FileNotify>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -266,6 +267,8 @@ pub struct Config {
     pub handover: HandoverSettings,
     pub intake: IntakeSettings,
     pub geocoder: crate::geocode::GeocoderSettings,
+    /// The webhooks notifications go to (`[notify]`); none by default.
+    pub notify: crate::notify::NotifySettings,
     /// Where settings came from, for `closedloop db status`.
     pub source: String,
 }
@@ -298,6 +301,7 @@ impl Config {
                 handover: HandoverSettings::from_file(FileHandover::default(), Path::new("."))?,
                 intake: IntakeSettings::from_file(FileIntake::default())?,
                 geocoder: crate::geocode::GeocoderSettings::Osm,
+                notify: crate::notify::NotifySettings::default(),
                 source: "built-in defaults".into(),
             });
         };
@@ -340,6 +344,7 @@ impl Config {
             geocoder: crate::geocode::GeocoderSettings::from_file(
                 file.geocoder.unwrap_or_default(),
             )?,
+            notify: crate::notify::NotifySettings::from_file(file.notify.unwrap_or_default())?,
             source: path.display().to_string(),
         })
     }

@@ -46,6 +46,8 @@ pub enum AppError {
     /// Something the request names does not exist, or there is nothing to act on.
     #[error("{}", .0.en)]
     NotFound(Fault),
+    /// The caller edited a version of the object that is no longer current (HTTP's If-Match):
+    /// nothing was changed; `current` is the version to read again.
     #[error("{}", .fault.en)]
     Stale {
         fault: Fault,
@@ -59,6 +61,21 @@ pub enum AppError {
     },
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// No caller, or not one the service knows: no credentials, a session or token expired or
+    /// revoked, a failed login (the web service's 401).
+    #[error("{}", .0.en)]
+    Unauthenticated(Fault),
+    /// The caller is known but their role, or the object they name, is not theirs (403).
+    #[error("{}", .0.en)]
+    Forbidden(Fault),
+    /// The stored state disagrees with what the request needs (the ledger does not verify
+    /// under a report, for one): nothing was changed; the request may succeed once the state
+    /// is repaired (409).
+    #[error("{}", .0.en)]
+    Conflict(Fault),
+    /// Too many failed attempts: refused without trying, for `retry_after` seconds (429).
+    #[error("{}", .fault.en)]
+    TooManyAttempts { fault: Fault, retry_after: u64 },
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -88,7 +105,11 @@ impl AppError {
         if let AppError::Invalid(f)
         | AppError::Config(f)
         | AppError::Keys(f)
-        | AppError::NotFound(f) = &mut self
+        | AppError::NotFound(f)
+        | AppError::Unauthenticated(f)
+        | AppError::Forbidden(f)
+        | AppError::Conflict(f)
+        | AppError::TooManyAttempts { fault: f, .. } = &mut self
         {
             f.field = Some(field.to_string());
         }
@@ -101,7 +122,11 @@ impl AppError {
             AppError::Invalid(f)
             | AppError::Config(f)
             | AppError::Keys(f)
-            | AppError::NotFound(f) => f.code,
+            | AppError::NotFound(f)
+            | AppError::Unauthenticated(f)
+            | AppError::Forbidden(f)
+            | AppError::Conflict(f)
+            | AppError::TooManyAttempts { fault: f, .. } => f.code,
             AppError::Stale { fault, .. } => fault.code,
             AppError::Io { .. } => "io",
             AppError::Store(e) => e.code(),
@@ -114,7 +139,11 @@ impl AppError {
             AppError::Invalid(f)
             | AppError::Config(f)
             | AppError::Keys(f)
-            | AppError::NotFound(f) => f.field.as_deref(),
+            | AppError::NotFound(f)
+            | AppError::Unauthenticated(f)
+            | AppError::Forbidden(f)
+            | AppError::Conflict(f)
+            | AppError::TooManyAttempts { fault: f, .. } => f.field.as_deref(),
             AppError::Stale { fault, .. } => fault.field.as_deref(),
             _ => None,
         }
@@ -133,7 +162,11 @@ impl AppError {
             AppError::Invalid(f)
             | AppError::Config(f)
             | AppError::Keys(f)
-            | AppError::NotFound(f) => lang.pick(&f.en, &f.zh).to_string(),
+            | AppError::NotFound(f)
+            | AppError::Unauthenticated(f)
+            | AppError::Forbidden(f)
+            | AppError::Conflict(f)
+            | AppError::TooManyAttempts { fault: f, .. } => lang.pick(&f.en, &f.zh).to_string(),
             AppError::Stale { fault, .. } => lang.pick(&fault.en, &fault.zh).to_string(),
             AppError::Io { path, source } => match lang {
                 Lang::En => format!("{path}: {source}"),

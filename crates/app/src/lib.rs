@@ -2,6 +2,9 @@
 //! a typed request and returning a typed, serialisable response. The command line and the web
 //! server are adapters over these functions; they parse, print and map errors, nothing more.
 //!
+//! - [`accounts`]: the web service's accounts and roles — logins with argon2id and TOTP,
+//!   sessions, bearer tokens, the lockout, what each role may do on which objects, the audit
+//!   log of unmasked personal data;
 //! - [`context`]: [`App`] — the configuration, the database (opened once), the ledger keys,
 //!   notices for the operator;
 //! - [`config`] / [`keys`]: loading the settings and the ledger's key file;
@@ -12,7 +15,12 @@
 //! - [`travelers`]: listings and counts;
 //! - [`trips`]: vehicles, crew, trips planned and moved through their gates;
 //! - [`checklist`], [`handover`], [`incidents`]: the desk and phone path of custody;
+//! - [`phone`]: that path for a signed-in caller — who may start, show, confirm, move what;
 //! - [`custody`]: open loops and the record;
+//! - [`events`]: live events, read from the ledger (an event's id is its entry's number);
+//! - [`notify`]: notifications to the configured webhooks (`[notify]`) — incidents and overdue
+//!   loops to the command centre, departure reminders to travelers in their language — through
+//!   an outbox projected from the ledger, delivered at least once with back-off;
 //! - [`refusal`]: a desk refusal as JSON;
 //! - [`trace`]: contact tracing from the custody record;
 //! - [`ledger`], [`purge`]: the ledger's audit, bundles and checkpoints; erasure at the end of
@@ -21,13 +29,17 @@
 //! - [`geocode`]: home addresses placed offline from the extract, or by a Nominatim service;
 //! - [`places`]: hotels and designated hospitals imported from CSV and edited, the ports'
 //!   processing times;
+//! - [`positions`]: vehicle positions the phones report in batches, the latest of each;
 //! - [`planning`]: travelers into planning jobs and the fleet rules;
 //! - [`schedule`]: a day planned from `day.json` into `plan.json`, beside the naive baseline,
 //!   and a plan checked;
 //! - [`version`]: the version of what a reader saw (ETag), checked by the edit it sends back
 //!   (If-Match);
+//! - [`report`]: the daily report (日通报) of one local day, after the ledger verified, as
+//!   JSON or an XLSX workbook in either language;
 //! - [`db`]: migrations and status.
 
+pub mod accounts;
 pub mod approve;
 pub mod checklist;
 pub mod config;
@@ -35,6 +47,7 @@ pub mod context;
 pub mod custody;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod geocode;
 pub mod handover;
 pub mod import;
@@ -42,12 +55,16 @@ pub mod incidents;
 pub mod keys;
 pub mod ledger;
 pub mod mask;
+pub mod notify;
 pub mod parse;
+pub mod phone;
 pub mod places;
 pub mod planning;
+pub mod positions;
 pub mod purge;
 pub mod refusal;
 pub mod replan;
+pub mod report;
 pub mod roads;
 pub mod scenario;
 pub mod schedule;

@@ -4,22 +4,31 @@
 //! codes ([`problem`]).
 //!
 //! - [`routes`]: every endpoint, registered once for the server and its OpenAPI document;
+//! - [`live`]: the live events' fan-out, one ledger poller per server;
+//! - [`notify`]: notifications' delivery — the outbox filled from the ledger, due messages
+//!   leased, POSTed signed (Standard Webhooks), every attempt logged, retried with back-off;
 //! - [`idempotent`]: POSTs answered once per `Idempotency-Key`;
 //! - [`problem`]: errors as RFC 9457 problems, extractor errors included;
 //! - [`observe`]: request ids, request logs without personal data, Prometheus metrics;
 //! - [`pages`]: cursor pagination;
 //! - [`preconditions`]: ETag and If-Match on edits;
-//! - [`state`]: the shared application and the bound on blocking calls.
+//! - [`state`]: the shared application and the bound on blocking calls;
+//! - [`auth`]: who is calling — a session cookie or a bearer token resolved to the app layer's
+//!   caller before any extractor runs, CSRF on cookie-authenticated writes, the role each
+//!   route's action needs; the object rules are the app layer's, in the use cases.
 //!
-//! No accounts yet: every endpoint is unauthenticated, and `closedloop serve` binds to
-//! loopback unless told otherwise.
+//! Every endpoint but the service's own (health, readiness, metrics, the OpenAPI document and
+//! its page, the home page) and logging in takes a signed-in caller.
 
 // A problem is built once per refused request and turned straight into a response: moving its
 // 150 bytes through a `Result` costs nothing next to the request, and boxing it would make
 // every handler's error type differ from what it renders.
 #![allow(clippy::result_large_err)]
 
+pub mod auth;
 pub mod idempotent;
+pub mod live;
+pub mod notify;
 pub mod observe;
 pub mod pages;
 pub mod preconditions;
@@ -50,6 +59,18 @@ pub struct Options {
     pub shutdown_timeout: Duration,
     /// Worker threads (default: actix's, one per physical core).
     pub workers: Option<usize>,
+    /// Mark the session cookie `Secure`: the service is reached over TLS (directly or through
+    /// a proxy that terminates it).
+    pub secure_cookies: bool,
+    /// Reverse proxies (load balancers) in front of the service: when the peer is one of them,
+    /// the client's address is the last one `X-Forwarded-For` names (for the login lockout).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How often the ledger is read for live events (`/api/events`).
+    pub events_tick: Duration,
+    /// How long an event stream stays quiet before a heart-beat comment is written.
+    pub events_heartbeat: Duration,
+    /// How often the notifications' outbox is filled from the ledger and due messages sent.
+    pub notify_tick: Duration,
 }
 
 impl Default for Options {
@@ -59,11 +80,17 @@ impl Default for Options {
             max_blocking: None,
             shutdown_timeout: Duration::from_secs(30),
             workers: None,
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
+            events_tick: Duration::from_millis(200),
+            events_heartbeat: Duration::from_secs(15),
+            notify_tick: Duration::from_secs(1),
         }
     }
 }
 
-/// The default address: loopback only, since nothing is authenticated yet.
+/// The default address: loopback only; serving beyond it is a choice (`--listen`), behind TLS
+/// (`--secure-cookies`).
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
 /// A started server: where it listens, a handle to stop it, and the future that runs it.
@@ -87,13 +114,27 @@ pub fn start(app: App, listener: TcpListener, opts: &Options) -> std::io::Result
     });
     let (doc, table) = routes::document();
     let openapi = doc.to_json().map_err(std::io::Error::other)?;
-    let state = Data::new(State::new(app, max_blocking, openapi, table));
+    let state = Data::new(
+        State::new(app, max_blocking, openapi, table)
+            .with_secure_cookies(opts.secure_cookies)
+            .with_trusted_proxies(opts.trusted_proxies.clone()),
+    );
+    let hub = Data::new(live::Hub::new(opts.events_tick, opts.events_heartbeat));
+    actix_web::rt::spawn(live::poll(
+        state.clone().into_inner(),
+        hub.clone().into_inner(),
+    ));
+    actix_web::rt::spawn(notify::deliver(
+        state.clone().into_inner(),
+        opts.notify_tick,
+    ));
     let json_limit = opts.json_limit;
     let addr = listener.local_addr()?;
     let mut server = HttpServer::new(move || {
         let (app, _) = routes::register(
             ActixApp::new()
                 .app_data(state.clone())
+                .app_data(hub.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(json_limit)
@@ -105,6 +146,7 @@ pub fn start(app: App, listener: TcpListener, opts: &Options) -> std::io::Result
         );
         app.default_service(web::to(problem::route_not_found))
             .into_app()
+            .wrap(from_fn(auth::resolve))
             .wrap(problem::catch_all())
             .wrap(
                 DefaultHeaders::new()
@@ -133,9 +175,10 @@ pub fn run(app: App, listen: SocketAddr, opts: &Options) -> std::io::Result<()> 
     let listener = TcpListener::bind(listen)?;
     actix_web::rt::System::new().block_on(async move {
         let started = start(app, listener, opts)?;
-        tracing::warn!(
+        tracing::info!(
             address = %started.addr,
-            "serving; every endpoint is unauthenticated: keep it on loopback"
+            secure_cookies = opts.secure_cookies,
+            "serving"
         );
         started.server.await
     })

@@ -41,6 +41,9 @@ pub struct Problem {
     /// A stale edit's current version, sent back as the `ETag` header of the 412.
     #[serde(skip)]
     pub etag: Option<String>,
+    /// Seconds to wait before trying again, sent as `Retry-After` (429).
+    #[serde(skip)]
+    pub retry_after: Option<u64>,
 }
 
 impl Problem {
@@ -59,6 +62,7 @@ impl Problem {
             code: code.to_string(),
             field: None,
             etag: None,
+            retry_after: None,
         }
     }
 
@@ -102,6 +106,12 @@ impl ResponseError for Problem {
         if let Some(etag) = &self.etag {
             r.insert_header((header::ETAG, format!("\"{etag}\"")));
         }
+        if let Some(seconds) = self.retry_after {
+            r.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status == 401 {
+            r.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"closedloop\""));
+        }
         r.body(body)
     }
 }
@@ -124,6 +134,10 @@ impl From<AppError> for Problem {
         let status = match &e {
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Stale { .. } => StatusCode::PRECONDITION_FAILED,
             // The server's own settings or key file: nothing the client can fix.
             AppError::Config(_) | AppError::Keys(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -150,6 +164,9 @@ impl From<AppError> for Problem {
         p.field = e.field().map(str::to_string);
         if let AppError::Stale { current, .. } = &e {
             p.etag = Some(current.0.clone());
+        }
+        if let AppError::TooManyAttempts { retry_after, .. } = &e {
+            p.retry_after = Some(*retry_after);
         }
         p
     }

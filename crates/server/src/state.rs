@@ -20,6 +20,10 @@ pub struct State {
     pub openapi: String,
     /// What was mounted, to tell a wrong method (405) from no route (404).
     pub routes: RouteTable,
+    /// The session cookie is marked `Secure`: the service is reached over TLS.
+    pub secure_cookies: bool,
+    /// Proxies whose `X-Forwarded-For` names the client (for the login lockout by address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl State {
@@ -30,7 +34,22 @@ impl State {
             metrics: Metrics::default(),
             openapi,
             routes,
+            secure_cookies: false,
+            trusted_proxies: Vec::new(),
         }
+    }
+
+    /// The same, taking the client's address from `X-Forwarded-For` when the peer is one of
+    /// `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<std::net::IpAddr>) -> State {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The same, with the session cookie marked `Secure` or not.
+    pub fn with_secure_cookies(mut self, secure: bool) -> State {
+        self.secure_cookies = secure;
+        self
     }
 
     /// Runs one use case off the async runtime (`web::block`), waiting for a permit first.

@@ -1,10 +1,11 @@
 //! The service over HTTP on a real database (run once with `DATABASE_URL` unset — SQLite —
 //! and once with a PostgreSQL URL): health and readiness, pages walked with cursors, masked
 //! personal data, problem+json for every refusal with nothing changed, metrics by route
-//! pattern, request ids, graceful shutdown.
+//! pattern, request ids, graceful shutdown. Signed in through `Server::login`.
 
 mod common;
 
+use closedloop_app::AccessRole;
 use closedloop_app::incidents::{self, OpenIncident};
 use closedloop_handover::{IncidentKind, Severity};
 use common::{import_travelers, keys, problem, properties};
@@ -32,7 +33,7 @@ fn health_readiness_home_and_docs_pages() {
         .to_string();
     assert!(csp.contains("script-src 'none'"), "{csp}");
     let html = home.text().unwrap();
-    for part in ["登录", "Sign in", "href=\"/api/docs\"", "unauthenticated"] {
+    for part in ["登录", "Sign in", "href=\"/api/docs\"", "POST /api/session"] {
         assert!(html.contains(part), "home page lacks {part}");
     }
 
@@ -70,7 +71,8 @@ fn every_answer_carries_its_own_request_id() {
 
 #[test]
 fn travelers_are_walked_to_the_end_with_cursors_and_masked() {
-    let s = common::start_with(|app, dir| import_travelers(app, dir, 7));
+    let mut s = common::start_with(|app, dir| import_travelers(app, dir, 7));
+    s.login(AccessRole::Commander);
     let doc = s.get_json("/api/openapi.json", 200);
     let mut seen = Vec::new();
     let mut path = "/api/travelers?limit=3".to_string();
@@ -82,7 +84,7 @@ fn travelers_are_walked_to_the_end_with_cursors_and_masked() {
         for t in page["items"].as_array().unwrap() {
             // The documented shape is the served one, field for field.
             assert_eq!(keys(t), properties(&doc, "Traveler"), "{t}");
-            // Every reader is anonymous until accounts land: personal fields masked.
+            // A commander's work needs no traveler's personal field: masked.
             let name = t["full_name"].as_str().unwrap();
             assert!(
                 name.starts_with("T***") && !name.contains("Number"),
@@ -140,7 +142,7 @@ fn travelers_are_walked_to_the_end_with_cursors_and_masked() {
 
 #[test]
 fn incidents_loops_record_and_the_ledger_answer_in_their_documented_shapes() {
-    let s = common::start_with(|app, dir| {
+    let mut s = common::start_with(|app, dir| {
         import_travelers(app, dir, 2);
         let who = closedloop_app::travelers::list_travelers(app, &Default::default()).unwrap();
         let at = closedloop_app::parse::time("at", "2021-07-01 09:00").unwrap();
@@ -166,11 +168,13 @@ fn incidents_loops_record_and_the_ledger_answer_in_their_documented_shapes() {
         }
     });
     let doc = s.get_json("/api/openapi.json", 200);
+    // Port staff at PVG see the incidents of their travelers, free text masked.
+    s.login(AccessRole::PortStaff);
     let first = s.get_json("/api/incidents?limit=1", 200);
     let items = first["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(keys(&items[0]), properties(&doc, "Incident"));
-    // Free text names people: masked for the anonymous reader.
+    // Free text names people: masked for port staff.
     assert_eq!(items[0]["description"], "***");
     let next = first["next_cursor"].as_str().unwrap();
     let second = s.get_json(&format!("/api/incidents?limit=1&cursor={next}"), 200);
@@ -183,6 +187,8 @@ fn incidents_loops_record_and_the_ledger_answer_in_their_documented_shapes() {
     let loops = s.get_json("/api/loops?filter=all", 200);
     assert_eq!(keys(&loops), properties(&doc, "LoopPage"));
     problem(s.get("/api/loops?filter=lost"), 400, "invalid_query");
+
+    s.login(AccessRole::Commander);
 
     let record = s.get_json("/api/record?from=2021-07-01&to=2021-07-02", 200);
     assert_eq!(keys(&record), properties(&doc, "Record"));
@@ -202,7 +208,8 @@ fn incidents_loops_record_and_the_ledger_answer_in_their_documented_shapes() {
 
 #[test]
 fn refused_bodies_are_problems_and_change_nothing() {
-    let s = common::start();
+    let mut s = common::start();
+    s.login(AccessRole::Dispatcher);
     let json = "application/json";
     let p = problem(
         s.post_raw("/api/vehicles", json, r#"{"plate": "沪A"#),
@@ -309,7 +316,8 @@ fn refused_bodies_are_problems_and_change_nothing() {
 
 #[test]
 fn metrics_count_requests_by_route_pattern_not_raw_path() {
-    let s = common::start_with(|app, dir| import_travelers(app, dir, 2));
+    let mut s = common::start_with(|app, dir| import_travelers(app, dir, 2));
+    s.login(AccessRole::Commander);
     for _ in 0..3 {
         s.get_json("/api/travelers?limit=1", 200);
     }
@@ -369,13 +377,17 @@ fn a_graceful_stop_finishes_and_frees_the_port() {
 #[test]
 fn a_request_in_flight_when_the_stop_comes_is_finished() {
     use std::io::{Read, Write};
-    let s = common::start();
+    let mut s = common::start();
+    let session = s.login(AccessRole::Dispatcher);
     let body = r#"{"plate": "沪B·00001", "seats": 12}"#.as_bytes();
     let mut conn = std::net::TcpStream::connect(s.base.trim_start_matches("http://")).unwrap();
     write!(
         conn,
         "POST /api/vehicles HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Cookie: closedloop_session={}\r\nX-CSRF-Token: {}\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
+        session.token,
+        session.csrf,
         body.len()
     )
     .unwrap();

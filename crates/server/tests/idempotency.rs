@@ -4,6 +4,7 @@
 
 mod common;
 
+use closedloop_app::AccessRole;
 use closedloop_store::Store;
 use closedloop_store::idempotency::{self, Claim};
 use common::{problem, start};
@@ -13,6 +14,15 @@ const JSON: &str = "application/json";
 
 /// The vehicles stored (ids are no count: a refused insert still takes a PostgreSQL sequence
 /// number).
+/// The store id of the account `login`: keys are scoped by it.
+fn account_id(s: &common::Server, login: &str) -> i64 {
+    let store = Store::open(&s.db.url).unwrap();
+    closedloop_store::accounts::account_by_login(&mut store.conn().unwrap(), login)
+        .unwrap()
+        .expect("the account")
+        .id
+}
+
 fn vehicles(s: &common::Server) -> i64 {
     use diesel::prelude::*;
     let store = Store::open(&s.db.url).unwrap();
@@ -41,7 +51,8 @@ fn post(
 
 #[test]
 fn a_replay_gets_the_first_answer_and_writes_nothing() {
-    let s = start();
+    let mut s = start();
+    s.login(AccessRole::Dispatcher);
     let body = r#"{"plate": "沪A·10001", "seats": 7}"#;
     let first = post(&s, "/api/vehicles", Some(r#""v-1""#), body);
     assert_eq!(first.status(), 201);
@@ -102,7 +113,8 @@ fn a_replay_gets_the_first_answer_and_writes_nothing() {
 
 #[test]
 fn a_refused_request_keeps_no_key_so_the_fixed_request_can_use_it() {
-    let s = start();
+    let mut s = start();
+    s.login(AccessRole::Dispatcher);
     problem(
         post(
             &s,
@@ -133,13 +145,14 @@ fn a_refused_request_keeps_no_key_so_the_fixed_request_can_use_it() {
 
 #[test]
 fn a_key_committed_without_its_answer_is_409_and_writes_nothing() {
-    let s = start();
+    let mut s = start();
+    s.login(AccessRole::Dispatcher);
     let body = json!({"plate": "沪A·20001", "seats": 7});
     // What another instance leaves while its first request runs (or if it died after the
     // commit): the key stored with the write, no answer yet.
     let store = Store::open(&s.db.url).unwrap();
     let claim = Claim {
-        scope: closedloop_server::idempotent::ANONYMOUS.into(),
+        scope: format!("account:{}", account_id(&s, "dispatcher")),
         key: "v-elsewhere".into(),
         fingerprint: closedloop_server::idempotent::fingerprint("POST /api/vehicles", &body),
         at: chrono::Utc::now().naive_utc(),
@@ -160,7 +173,8 @@ fn a_key_committed_without_its_answer_is_409_and_writes_nothing() {
 
 #[test]
 fn concurrent_replays_make_one_record() {
-    let s = start();
+    let mut s = start();
+    s.login(AccessRole::Dispatcher);
     let body = r#"{"plate": "沪A·30001", "seats": 7}"#;
     let answers: Vec<(u16, Option<String>)> = std::thread::scope(|t| {
         let hs: Vec<_> = (0..8)

@@ -80,6 +80,8 @@ fn the_document_lists_exactly_the_routes_served() {
                 .body("{}")
                 .send()
                 .unwrap(),
+            // Anonymous: refused before anything is deleted.
+            "DELETE" => s.client.delete(&url).send().unwrap(),
             "PATCH" => s
                 .client
                 .patch(&url)

@@ -8,13 +8,15 @@ use common::{problem, repo, start_with};
 use serde_json::{Value, json};
 
 fn server() -> common::Server {
-    start_with(|app, _| {
+    let mut s = start_with(|app, _| {
         let req = closedloop_app::places::ImportPlaces {
             file: repo().join("tests/data/places/hotels.csv"),
             lang: closedloop_domain::Lang::En,
         };
         closedloop_app::places::import_hotels(app, &req).unwrap();
-    })
+    });
+    s.login(closedloop_app::AccessRole::Dispatcher);
+    s
 }
 
 fn patch(

@@ -11,6 +11,7 @@
 //! - [`query`]: counts and traveler listings;
 //! - [`ledger`]: the custody ledger's rows — append batches in one durable transaction, the
 //!   entries, heads and traveler index read back, `ledger verify`;
+//! - [`events`]: the ledger read as a feed, entries after a sequence number;
 //! - [`crosscheck`]: the custody rows `ledger verify` compares with the entries, loaded in the
 //!   ledger's words;
 //! - [`custody`]: vehicles, crew, trips, disinfections and hand-overs (each with its ledger
@@ -20,18 +21,25 @@
 //!   record — each event with its ledger entry;
 //! - [`places`]: quarantine hotels, designated hospitals and the ports' processing times, as
 //!   the desk imported and edited them;
+//! - [`outbox`]: the notifications' outbox — messages for the configured webhooks projected from
+//!   the ledger with their cursor in one transaction, leased for delivery, every attempt logged;
 //! - [`idempotency`]: the web service's idempotency keys, committed with the write they guard;
+//! - [`positions`]: vehicle positions reported by the phones in batches, the latest of each;
 //! - [`plans`]: approved plan versions of a day and the trips each created;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
+//! - [`accounts`]: the web service's accounts, sessions, bearer tokens, failed logins, the
+//!   audit log of unmasked personal data, and the facts object rules read;
 //! - [`testing`]: a fresh database per test on either backend; [`generate`]: a generated year of
 //!   custody records with their ledger entries, for `bench ledger-verify` (both behind the
 //!   `testing` feature).
 
+pub mod accounts;
 pub mod connection;
 pub mod crosscheck;
 pub mod custody;
 pub mod desk;
 pub mod error;
+pub mod events;
 #[cfg(feature = "testing")]
 pub mod generate;
 pub mod idempotency;
@@ -39,10 +47,13 @@ pub mod intake;
 pub mod ledger;
 pub mod migrate;
 pub mod models;
+pub mod outbox;
 pub mod places;
 pub mod plans;
+pub mod positions;
 pub mod purge;
 pub mod query;
+pub mod report;
 pub mod schema;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -329,6 +329,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    accounts (id) {
+        id -> BigInt,
+        login -> Text,
+        display_name -> Text,
+        role -> Text,
+        hotel_id -> Nullable<BigInt>,
+        crew_id -> Nullable<BigInt>,
+        port_id -> Nullable<BigInt>,
+        password_hash -> Text,
+        totp_secret -> Nullable<Text>,
+        totp_last_step -> Nullable<BigInt>,
+        disabled_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        account_id -> BigInt,
+        csrf_token -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        idle_expires_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        account_id -> BigInt,
+        name -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_failures (id) {
+        id -> BigInt,
+        login -> Text,
+        address -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    personal_data_reads (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        at -> Timestamp,
+        endpoint -> Text,
+        object_kind -> Text,
+        object_ids -> Text,
+        fields -> Text,
+    }
+}
+
 diesel::joinable!(arrivals -> ports (port_id));
 diesel::joinable!(travelers -> arrivals (arrival_id));
 diesel::joinable!(travelers -> imports (import_id));
@@ -348,6 +412,9 @@ diesel::joinable!(ledger_traveler_refs -> ledger_entries (seq));
 diesel::joinable!(traveler_loops -> trips (trip_id));
 diesel::joinable!(incident_travelers -> incidents (incident_id));
 diesel::joinable!(incident_crew -> incidents (incident_id));
+diesel::joinable!(sessions -> accounts (account_id));
+diesel::joinable!(api_tokens -> accounts (account_id));
+diesel::joinable!(personal_data_reads -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ports,
@@ -378,4 +445,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     hotels,
     hospitals,
     plan_versions,
+    accounts,
+    sessions,
+    api_tokens,
+    login_failures,
+    personal_data_reads,
 );

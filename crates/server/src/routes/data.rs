@@ -1,25 +1,26 @@
-//! Read-only endpoints over the app layer's listings: travelers (masked), their counts, open
-//! loops, incidents (masked), the record and the ledger's audit.
+//! Read-only endpoints over the app layer's listings: travelers, their counts, open loops,
+//! incidents, batches, the record and the ledger's audit. Each takes the caller: the app layer
+//! checks the role, narrows the objects to the caller's (a driver's batches, a hotel's
+//! travelers) and masks personal fields for the role; an answer that shows a personal field
+//! unmasked is written to the audit log before it is sent.
 
+use crate::auth::Caller;
 use crate::pages::{self, Page};
 use crate::problem::Problem;
 use crate::routes::schemas;
 use crate::state::State;
 use actix_web::get;
-use actix_web::web::{Data, Json, Query};
+use actix_web::web::{Data, Json, Path, Query};
 use chrono::{NaiveDate, Utc};
-use closedloop_app::Viewer;
+use closedloop_app::accounts::{self, Action, BatchView, audit};
 use closedloop_app::custody::{self, LoopFilter, LoopRow, RecordReport};
-use closedloop_app::incidents::{self, IncidentView};
+use closedloop_app::incidents::IncidentView;
 use closedloop_app::ledger::{self, Verified};
-use closedloop_app::travelers::{self, ListTravelers, TravelerView};
+use closedloop_app::travelers::{self, TravelerView};
 use closedloop_store::query::Stats;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
-
-/// Every reader is anonymous until accounts land: the policy masks every personal field.
-const VIEWER: Viewer = Viewer::ANONYMOUS;
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -33,7 +34,9 @@ pub struct TravelersQuery {
     limit: Option<u32>,
 }
 
-/// Stored travelers, a page at a time, in id order; personal fields masked.
+/// The travelers the caller may see (a driver: their batches'; hotel staff: their hotel's;
+/// port staff: their port's), a page at a time in id order, personal fields masked for the
+/// caller's role.
 #[utoipa::path(
     tag = "travelers",
     params(TravelersQuery),
@@ -46,8 +49,11 @@ pub struct TravelersQuery {
 #[get("/travelers")]
 pub async fn list_travelers(
     state: Data<State>,
+    caller: Caller,
     q: Query<TravelersQuery>,
 ) -> Result<Json<Page<TravelerView>>, Problem> {
+    caller.require(Action::ListTravelers)?;
+    let caller = caller.0;
     let q = q.into_inner();
     let limit = pages::limit(q.limit)?;
     let after = q
@@ -55,27 +61,23 @@ pub async fn list_travelers(
         .as_deref()
         .map(|c| pages::decode("travelers", c))
         .transpose()?;
-    let req = ListTravelers {
-        arrival: q.arrival,
-        viewer: VIEWER,
-    };
-    let rows = state
+    let page = state
         .into_inner()
-        .run(move |app| travelers::list_travelers(app, &req))
+        .run(move |app| {
+            let rows = accounts::rules::list_travelers(app, &caller, q.arrival)?;
+            let page = pages::page("travelers", rows, |t| t.id.0, after, limit);
+            audit::travelers_read(app, &caller, "GET /api/travelers", &page.items, Utc::now())?;
+            Ok(page)
+        })
         .await?;
-    Ok(Json(pages::page(
-        "travelers",
-        rows,
-        |t| t.id.0,
-        after,
-        limit,
-    )))
+    Ok(Json(page))
 }
 
 /// Counts of travelers and arrivals, by destination and by health status.
 #[utoipa::path(tag = "travelers", responses((status = 200, body = schemas::Stats)))]
 #[get("/travelers/stats")]
-pub async fn traveler_stats(state: Data<State>) -> Result<Json<Stats>, Problem> {
+pub async fn traveler_stats(state: Data<State>, caller: Caller) -> Result<Json<Stats>, Problem> {
+    caller.require(Action::TravelerStats)?;
     Ok(Json(state.into_inner().run(travelers::stats).await?))
 }
 
@@ -103,7 +105,8 @@ pub struct LoopsQuery {
     limit: Option<u32>,
 }
 
-/// Custody loops with the time they began, in traveler id order.
+/// The custody loops of the travelers the caller may see, with the time they began, in
+/// traveler id order.
 #[utoipa::path(
     tag = "custody",
     params(LoopsQuery),
@@ -116,8 +119,11 @@ pub struct LoopsQuery {
 #[get("/loops")]
 pub async fn list_loops(
     state: Data<State>,
+    caller: Caller,
     q: Query<LoopsQuery>,
 ) -> Result<Json<Page<LoopRow>>, Problem> {
+    caller.require(Action::ListLoops)?;
+    let caller = caller.0;
     let q = q.into_inner();
     let limit = pages::limit(q.limit)?;
     let after = q
@@ -132,7 +138,7 @@ pub async fn list_loops(
     };
     let rows = state
         .into_inner()
-        .run(move |app| custody::loops(app, filter, Utc::now()))
+        .run(move |app| accounts::rules::list_loops(app, &caller, filter, Utc::now()))
         .await?;
     Ok(Json(pages::page(
         "loops",
@@ -154,7 +160,8 @@ pub struct IncidentsQuery {
     limit: Option<u32>,
 }
 
-/// Incidents oldest first, descriptions and resolution notes masked.
+/// The incidents the caller may see (of their batches, naming their travelers or them),
+/// oldest first, descriptions and resolution notes masked unless their role reads them.
 #[utoipa::path(
     tag = "custody",
     params(IncidentsQuery),
@@ -166,8 +173,11 @@ pub struct IncidentsQuery {
 #[get("/incidents")]
 pub async fn list_incidents(
     state: Data<State>,
+    caller: Caller,
     q: Query<IncidentsQuery>,
 ) -> Result<Json<Page<IncidentView>>, Problem> {
+    caller.require(Action::ListIncidents)?;
+    let caller = caller.0;
     let q = q.into_inner();
     let limit = pages::limit(q.limit)?;
     let after = q
@@ -176,17 +186,16 @@ pub async fn list_incidents(
         .map(|c| pages::decode("incidents", c))
         .transpose()?;
     let open_only = q.open_only.unwrap_or(false);
-    let rows = state
+    let page = state
         .into_inner()
-        .run(move |app| incidents::list(app, open_only, VIEWER))
+        .run(move |app| {
+            let rows = accounts::rules::list_incidents(app, &caller, open_only)?;
+            let page = pages::page("incidents", rows, |i| i.id.0, after, limit);
+            audit::incidents_read(app, &caller, "GET /api/incidents", &page.items, Utc::now())?;
+            Ok(page)
+        })
         .await?;
-    Ok(Json(pages::page(
-        "incidents",
-        rows,
-        |i| i.id.0,
-        after,
-        limit,
-    )))
+    Ok(Json(page))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -212,8 +221,10 @@ pub struct RecordQuery {
 #[get("/record")]
 pub async fn record(
     state: Data<State>,
+    caller: Caller,
     q: Query<RecordQuery>,
 ) -> Result<Json<RecordReport>, Problem> {
+    caller.require(Action::Record)?;
     let RecordQuery { from, to } = q.into_inner();
     let report = state
         .into_inner()
@@ -305,10 +316,66 @@ impl From<Verified> for LedgerVerification {
 /// false, the first problem named), not an error of the request.
 #[utoipa::path(tag = "ledger", responses((status = 200, body = LedgerVerification)))]
 #[get("/ledger/verify")]
-pub async fn ledger_verify(state: Data<State>) -> Result<Json<LedgerVerification>, Problem> {
+pub async fn ledger_verify(
+    state: Data<State>,
+    caller: Caller,
+) -> Result<Json<LedgerVerification>, Problem> {
+    caller.require(Action::LedgerVerify)?;
     let v = state
         .into_inner()
         .run(|app| ledger::verify(app, &[]))
         .await?;
     Ok(Json(v.into()))
+}
+
+/// One stop of a batch.
+#[derive(Serialize, ToSchema)]
+pub struct BatchStop {
+    /// The destination its receiver's hand-over names, when the desk said.
+    pub destination: Option<i64>,
+    pub travelers: Vec<i64>,
+}
+
+/// A batch (trip): vehicle, crew, stops with their travelers by id; no personal data.
+#[derive(Serialize, ToSchema)]
+pub struct Batch {
+    pub id: i64,
+    /// planned, approved, departed, completed, …
+    pub state: String,
+    pub vehicle: i64,
+    /// The port it boards at; for a second transfer, the port its vehicle is based at.
+    pub port: i64,
+    /// The hotel it boards at, for a second transfer.
+    pub origin_hotel: Option<i64>,
+    pub started_at: chrono::NaiveDateTime,
+    pub ended_at: chrono::NaiveDateTime,
+    pub planned_arrival: Option<chrono::NaiveDateTime>,
+    pub crew: Vec<i64>,
+    pub stops: Vec<BatchStop>,
+}
+
+/// One batch, if it is the caller's: a driver or escort reads the batches they crew, hotel
+/// staff those bound for or leaving their hotel, port staff those boarding at their port;
+/// desks, commanders, auditors and administrators read any (403 otherwise, 404 if none).
+#[utoipa::path(
+    tag = "custody",
+    params(("id" = i64, Path, description = "The batch (trip) id")),
+    responses(
+        (status = 200, body = Batch),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/batches/{id}")]
+pub async fn read_batch(
+    state: Data<State>,
+    caller: Caller,
+    id: Path<i64>,
+) -> Result<Json<BatchView>, Problem> {
+    caller.require(Action::ReadBatch)?;
+    let (caller, id) = (caller.0, id.into_inner());
+    let batch = state
+        .into_inner()
+        .run(move |app| accounts::rules::read_batch(app, &caller, id))
+        .await?;
+    Ok(Json(batch))
 }

@@ -1,6 +1,9 @@
-//! The first writes: vehicles and crew members added. Bodies are JSON with unknown fields
-//! refused; what the app layer refuses comes back with its code and field.
+//! The first writes: vehicles and crew members added, by dispatchers and administrators
+//! (the caller's role is checked before the body is read). Bodies are JSON with unknown fields
+//! refused; what the app layer refuses comes back with its code and field. Each POST takes an
+//! `Idempotency-Key` ([`crate::idempotent`]).
 
+use crate::auth::Caller;
 use crate::idempotent::{self, IdempotencyKey};
 use crate::problem::Problem;
 use crate::routes::schemas::Created;
@@ -8,6 +11,7 @@ use crate::state::State;
 use actix_web::http::StatusCode;
 use actix_web::web::{Data, Json};
 use actix_web::{HttpResponse, post};
+use closedloop_app::accounts::Action;
 use closedloop_app::trips::{self, AddCrew, AddVehicle};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -26,20 +30,29 @@ pub struct NewVehicle {
 #[utoipa::path(
     tag = "fleet",
     request_body = NewVehicle,
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Sent again with the same body, the first answer comes back and nothing is written twice"),
+    ),
     responses(
         (status = 201, body = Created),
+        (status = 409, body = Problem, content_type = "application/problem+json",
+            description = "Already stored, or the first request with this Idempotency-Key is still running"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "Refused by the rules, or the Idempotency-Key was used with another body"),
     )
 )]
 #[post("/vehicles")]
 pub async fn add_vehicle(
     state: Data<State>,
+    caller: Caller,
     key: IdempotencyKey,
     body: Json<NewVehicle>,
 ) -> Result<HttpResponse, Problem> {
+    caller.require(Action::AddVehicle)?;
     let body = body.into_inner();
     let req = AddVehicle {
         plate: body.plate.clone(),
@@ -47,7 +60,7 @@ pub async fn add_vehicle(
     };
     idempotent::post(
         state.into_inner(),
-        idempotent::ANONYMOUS.into(),
+        caller.key_scope(),
         key,
         "POST /api/vehicles",
         &body,
@@ -71,20 +84,29 @@ pub struct NewCrew {
 #[utoipa::path(
     tag = "fleet",
     request_body = NewCrew,
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "Sent again with the same body, the first answer comes back and nothing is written twice"),
+    ),
     responses(
         (status = 201, body = Created),
+        (status = 409, body = Problem, content_type = "application/problem+json",
+            description = "Already stored, or the first request with this Idempotency-Key is still running"),
         (status = 400, body = Problem, content_type = "application/problem+json"),
         (status = 413, body = Problem, content_type = "application/problem+json"),
         (status = 415, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json",
+            description = "Refused by the rules, or the Idempotency-Key was used with another body"),
     )
 )]
 #[post("/crew")]
 pub async fn add_crew(
     state: Data<State>,
+    caller: Caller,
     key: IdempotencyKey,
     body: Json<NewCrew>,
 ) -> Result<HttpResponse, Problem> {
+    caller.require(Action::AddCrew)?;
     let body = body.into_inner();
     let req = AddCrew {
         staff_no: body.staff_no.clone(),
@@ -93,7 +115,7 @@ pub async fn add_crew(
     };
     idempotent::post(
         state.into_inner(),
-        idempotent::ANONYMOUS.into(),
+        caller.key_scope(),
         key,
         "POST /api/crew",
         &body,

@@ -3,11 +3,17 @@
 //! the scopes, utoipa#1212) and records in a [`RouteTable`] the method and full path actix
 //! serves it at. The tests compare that table, the document and what the server answers.
 
+pub mod audit;
 pub mod data;
+pub mod events;
 pub mod fleet;
+pub mod phone;
 pub mod places;
+pub mod positions;
+pub mod report;
 pub mod schemas;
 pub mod service;
+pub mod session;
 
 use utoipa::OpenApi;
 use utoipa_actix_web::UtoipaApp;
@@ -66,8 +72,10 @@ impl RouteTable {
     info(
         title = "closedloop",
         description = "The dispatcher of closed-loop transfers (闭环转运调度) over HTTP. \
-            Every endpoint is unauthenticated for now: serve it on loopback only. \
-            Errors are application/problem+json with a stable `code`.",
+            Sign in with POST /api/session (the `closedloop_session` cookie; send the CSRF token \
+            it answers in X-CSRF-Token on every write) or send an `Authorization: Bearer` \
+            token; every endpoint checks the caller's role and the objects named, and masks \
+            personal data by role. Errors are application/problem+json with a stable `code`.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(crate::problem::Problem)),
@@ -77,6 +85,9 @@ impl RouteTable {
         (name = "custody", description = "Loops, incidents and the record"),
         (name = "ledger", description = "The custody ledger's audit"),
         (name = "fleet", description = "Vehicles and crew"),
+        (name = "session", description = "Signing in and out; who is calling"),
+        (name = "audit", description = "The audit log of unmasked personal data"),
+        (name = "reports", description = "The daily report (日通报), as JSON or XLSX, after the ledger verified"),
         (name = "places", description = "Quarantine hotels: listed, read with their ETag, edited with If-Match"),
     )
 )]
@@ -124,17 +135,30 @@ where
         [
             service::openapi,
             service::docs,
+            session::log_in,
+            session::who_am_i,
+            session::log_out,
             data::list_travelers,
             data::traveler_stats,
             data::list_loops,
             data::list_incidents,
             data::record,
             data::ledger_verify,
+            data::read_batch,
+            audit::list_audit,
+            report::daily,
             fleet::add_vehicle,
             fleet::add_crew,
             places::list_hotels,
             places::get_hotel,
             places::edit_hotel,
+            events::stream,
+            positions::report,
+            positions::latest,
+            phone::start_handover,
+            phone::handover_code,
+            phone::confirm_handover,
+            phone::move_batch,
         ]
     );
     (app.service(api), table)
@@ -144,6 +168,79 @@ where
 pub fn document() -> (utoipa::openapi::OpenApi, RouteTable) {
     use utoipa_actix_web::AppExt;
     let (app, table) = register(actix_web::App::new().into_utoipa_app());
-    let (_, doc) = app.split_for_parts();
+    let (_, mut doc) = app.split_for_parts();
+    secure(&mut doc);
     (doc, table)
+}
+
+/// Declares the two ways to sign in (the session cookie, a bearer token) and marks every
+/// operation but the public ones ([`crate::auth::PUBLIC`]) as needing one, answering 401
+/// without it and 403 for a role or object not the caller's.
+fn secure(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{
+        ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+    };
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "session",
+        SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+            crate::auth::SESSION_COOKIE,
+            "Set by POST /api/session (HttpOnly, SameSite=Strict). Writes also send the \
+             session's CSRF token in X-CSRF-Token.",
+        ))),
+    );
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("clt_…")
+                .description(Some(
+                    "A token for integrations: closedloop users token LOGIN --name NAME",
+                ))
+                .build(),
+        ),
+    );
+    let problem = |what: &str| {
+        ResponseBuilder::new()
+            .description(what)
+            .content(
+                crate::problem::PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let ops = [
+            ("GET", &mut item.get),
+            ("POST", &mut item.post),
+            ("PUT", &mut item.put),
+            ("PATCH", &mut item.patch),
+            ("DELETE", &mut item.delete),
+        ];
+        for (method, op) in ops {
+            let Some(op) = op else { continue };
+            if crate::auth::PUBLIC.contains(&(method, path.as_str())) {
+                continue;
+            }
+            op.security = Some(vec![
+                SecurityRequirement::new("session", Vec::<String>::new()),
+                SecurityRequirement::new("bearer", Vec::<String>::new()),
+            ]);
+            let r = &mut op.responses.responses;
+            r.entry("401".into()).or_insert_with(|| {
+                problem("Not signed in, or the session or token expired or was revoked").into()
+            });
+            r.entry("403".into()).or_insert_with(|| {
+                problem(
+                    "The caller's role may not do this, the object is not theirs, or a \
+                     cookie-authenticated write lacks the CSRF token",
+                )
+                .into()
+            });
+        }
+    }
 }

@@ -81,8 +81,10 @@ pub struct HotelsQuery {
 #[get("/hotels")]
 pub async fn list_hotels(
     state: Data<State>,
+    caller: crate::auth::Caller,
     q: Query<HotelsQuery>,
 ) -> Result<Json<Page<HotelView>>, Problem> {
+    caller.require(closedloop_app::accounts::Action::ListHotels)?;
     let q = q.into_inner();
     let limit = pages::limit(q.limit)?;
     let after = q
@@ -111,7 +113,12 @@ pub async fn list_hotels(
     )
 )]
 #[get("/hotels/{code}")]
-pub async fn get_hotel(state: Data<State>, code: Path<String>) -> Result<HttpResponse, Problem> {
+pub async fn get_hotel(
+    state: Data<State>,
+    caller: crate::auth::Caller,
+    code: Path<String>,
+) -> Result<HttpResponse, Problem> {
+    caller.require(closedloop_app::accounts::Action::ListHotels)?;
     let code = code.into_inner();
     let hotel = state
         .into_inner()
@@ -156,10 +163,12 @@ pub struct HotelChange {
 #[patch("/hotels/{code}")]
 pub async fn edit_hotel(
     state: Data<State>,
+    caller: crate::auth::Caller,
     code: Path<String>,
     if_match: IfMatch,
     body: Json<HotelChange>,
 ) -> Result<HttpResponse, Problem> {
+    caller.require(closedloop_app::accounts::Action::EditHotel)?;
     let HotelChange {
         rooms,
         accessible_rooms,

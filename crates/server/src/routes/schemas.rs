@@ -9,8 +9,8 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
-/// A stored traveler, personal fields masked by the app layer's policy: the server has no
-/// accounts yet, so every reader is the anonymous one and sees masked values.
+/// A stored traveler, personal fields masked by the app layer's policy for the caller's role
+/// (the fields below say what a role that may not see them gets).
 #[derive(Serialize, ToSchema)]
 pub struct Traveler {
     pub id: i64,

@@ -126,7 +126,8 @@ pub async fn docs() -> HttpResponse {
     DOCS.respond()
 }
 
-/// The sign-in page (a placeholder until accounts land), linking to the API docs.
+/// The sign-in page (a placeholder until the faces land: sign in through `POST /api/session`),
+/// linking to the API docs.
 #[utoipa::path(tag = "service", responses((status = 200, body = String, content_type = "text/html")))]
 #[get("/")]
 pub async fn home() -> HttpResponse {

@@ -1,15 +1,19 @@
 //! The real server on a random loopback port (bound to port 0) over a fresh database of the
 //! backend `DATABASE_URL` names (unset: a SQLite file in a temporary directory), and a real
 //! HTTP client. Each test starts its own server and database, so tests run in parallel.
+//! Every endpoint but the service's own takes a signed-in caller: [`Server::login`] adds an
+//! account of a role and logs it in, and the server's client then sends its session.
 
 #![allow(dead_code)]
 
 use actix_web::dev::ServerHandle;
-use closedloop_app::App;
+use closedloop_app::accounts::{self, AddAccount};
 use closedloop_app::config::Config;
+use closedloop_app::{AccessRole, App};
 use closedloop_store::testing::TestDatabase;
 use reqwest::blocking::{Client, Response};
-use serde_json::Value;
+use serde_json::{Value, json};
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -21,7 +25,12 @@ pub fn repo() -> PathBuf {
 
 pub struct Server {
     pub base: String,
+    /// Sends the session of the last [`Server::login`] (anonymous before).
     pub client: Client,
+    /// Sends no credentials.
+    pub anonymous: Client,
+    /// Sessions opened by [`Server::login`], by login.
+    sessions: HashMap<String, Session>,
     pub db: TestDatabase,
     pub dir: tempfile::TempDir,
     handle: ServerHandle,
@@ -48,6 +57,15 @@ pub fn start() -> Server {
 
 /// Starts a server after `seed` wrote what the test needs into its fresh database.
 pub fn start_with(seed: impl FnOnce(&App, &Path)) -> Server {
+    start_configured(false, seed)
+}
+
+/// Starts a server that marks its session cookie `Secure` (as behind TLS).
+pub fn start_secure() -> Server {
+    start_configured(true, |_, _| {})
+}
+
+fn start_configured(secure_cookies: bool, seed: impl FnOnce(&App, &Path)) -> Server {
     let db = TestDatabase::from_env().expect("test database");
     let dir = tempfile::tempdir().unwrap();
     seed(&app(&db, dir.path()), dir.path());
@@ -56,6 +74,9 @@ pub fn start_with(seed: impl FnOnce(&App, &Path)) -> Server {
     let opts = closedloop_server::Options {
         json_limit: 1024,
         workers: Some(2),
+        secure_cookies,
+        // Streams a test left open (server-sent events) must not hold its end for long.
+        shutdown_timeout: std::time::Duration::from_secs(3),
         ..Default::default()
     };
     let (tx, rx) = mpsc::channel();
@@ -70,6 +91,8 @@ pub fn start_with(seed: impl FnOnce(&App, &Path)) -> Server {
     Server {
         base: format!("http://{addr}"),
         client: Client::builder().no_proxy().build().unwrap(),
+        anonymous: Client::builder().no_proxy().build().unwrap(),
+        sessions: HashMap::new(),
         db,
         dir,
         handle,
@@ -77,7 +100,176 @@ pub fn start_with(seed: impl FnOnce(&App, &Path)) -> Server {
     }
 }
 
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// An account to add for a test: its login, role and scope.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub login: String,
+    pub role: AccessRole,
+    pub hotel: Option<String>,
+    pub crew: Option<i64>,
+    pub port: Option<String>,
+}
+
+impl Account {
+    /// An account of `role` named after it; port staff work at PVG, hotel staff and crew need
+    /// [`Account::hotel`] / [`Account::crew`].
+    pub fn of(role: AccessRole) -> Account {
+        Account {
+            login: accounts::role_code(role).replace('_', "-"),
+            role,
+            hotel: None,
+            crew: None,
+            port: (role == AccessRole::PortStaff).then(|| "PVG".to_string()),
+        }
+    }
+
+    pub fn named(mut self, login: &str) -> Account {
+        self.login = login.to_string();
+        self
+    }
+
+    pub fn hotel(mut self, code: &str) -> Account {
+        self.hotel = Some(code.to_string());
+        self
+    }
+
+    pub fn crew(mut self, id: i64) -> Account {
+        self.crew = Some(id);
+        self
+    }
+}
+
+/// A signed-in session: the cookie's token and the CSRF token it answered.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub login: String,
+    pub token: String,
+    pub csrf: String,
+    /// The `otpauth://` URI of the account's TOTP key, for roles that have one.
+    pub totp_uri: Option<String>,
+}
+
+impl Session {
+    /// A client that sends this session's cookie and CSRF token on every request.
+    pub fn client(&self) -> Client {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert(
+            reqwest::header::COOKIE,
+            format!("closedloop_session={}", self.token)
+                .parse()
+                .unwrap(),
+        );
+        h.insert("x-csrf-token", self.csrf.parse().unwrap());
+        Client::builder()
+            .no_proxy()
+            .default_headers(h)
+            .build()
+            .unwrap()
+    }
+}
+
+/// The code an authenticator app shows at `unix` seconds for the key of an `otpauth://`
+/// URI, computed with `totp-rs` itself (SHA-1, 6 digits, 30 s).
+pub fn totp_code(uri: &str, unix: u64) -> String {
+    let secret = uri
+        .split_once("secret=")
+        .and_then(|(_, rest)| rest.split('&').next())
+        .expect("a secret in the URI");
+    let key = totp_rs::Secret::try_from_base32(secret).expect("base32 secret");
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(30)
+        .with_secret(key.as_bytes().to_vec())
+        .build()
+        .unwrap()
+        .generate(unix)
+        .to_string()
+}
+
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+/// Adds `account` to the database of `db` (through the app layer, as `closedloop users add`
+/// does) with [`PASSWORD`]; the TOTP URI for roles that have one.
+pub fn add_account(db: &TestDatabase, dir: &Path, account: &Account) -> Option<String> {
+    let added = accounts::add(
+        &app(db, dir),
+        &AddAccount {
+            login: account.login.clone(),
+            name: None,
+            role: account.role,
+            hotel: account.hotel.clone(),
+            crew: account.crew,
+            port: account.port.clone(),
+            password: PASSWORD.into(),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap_or_else(|e| panic!("add {}: {e}", account.login));
+    added.totp_uri
+}
+
 impl Server {
+    /// Signs in as an account of `role` (added on first use): from now on [`Server::client`]
+    /// (and `get`, `post_raw`, …) send its session. The one way the tests log in.
+    pub fn login(&mut self, role: AccessRole) -> Session {
+        self.login_as(&Account::of(role))
+    }
+
+    /// Signs in as `account` (added on first use); see [`Server::login`].
+    pub fn login_as(&mut self, account: &Account) -> Session {
+        let session = match self.sessions.get(&account.login) {
+            Some(s) => s.clone(),
+            None => {
+                let uri = add_account(&self.db, self.dir.path(), account);
+                let s = self.open_session(&account.login, uri);
+                self.sessions.insert(account.login.clone(), s.clone());
+                s
+            }
+        };
+        self.client = session.client();
+        session
+    }
+
+    /// Logs `login` in over HTTP with [`PASSWORD`] and, for a TOTP URI, the current code.
+    pub fn open_session(&self, login: &str, totp_uri: Option<String>) -> Session {
+        let mut body = json!({"login": login, "password": PASSWORD});
+        if let Some(uri) = &totp_uri {
+            body["totp"] = json!(totp_code(uri, unix_now()));
+        }
+        let r = self
+            .anonymous
+            .post(self.url("/api/session"))
+            .json(&body)
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 200, "login of {login}");
+        let cookie = r.headers()["set-cookie"].to_str().unwrap().to_string();
+        let token = cookie
+            .strip_prefix("closedloop_session=")
+            .and_then(|c| c.split(';').next())
+            .expect("the session cookie")
+            .to_string();
+        let info: Value = r.json().unwrap();
+        Session {
+            login: login.to_string(),
+            token,
+            csrf: info["csrf_token"]
+                .as_str()
+                .expect("a CSRF token")
+                .to_string(),
+            totp_uri,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -156,6 +156,15 @@ fn load_request(conn: &mut DbConnection, id: HandoverId) -> Result<Stored, Store
     })
 }
 
+/// A started hand-over as it was started (who gives whom to whom, on which trip), for the
+/// object rules of the web service: the giver's phone reads its code, the receiver's confirms.
+pub fn started_handover(
+    conn: &mut DbConnection,
+    id: HandoverId,
+) -> Result<StartHandover, StoreError> {
+    Ok(load_request(conn, id)?.s)
+}
+
 /// A trip as the hand-over rules see it: its origin (port or hotel), vehicle, state, crew, and
 /// every rider with the destination of their stop.
 fn trip_facts(conn: &mut DbConnection, trip: &TripRow) -> Result<TripFacts, StoreError> {

@@ -23,7 +23,7 @@ pub use error::{AnswersProblem, DeskError, Thing, TripAction};
 pub use gate::{GatePassed, gate_facts};
 pub use handover::{
     ConfirmHandover, ConfirmedHandover, StartHandover, StartedHandover, handover_code,
-    start_handover,
+    start_handover, started_handover,
 };
 pub use incident::{IncidentRow, IncidentStatus, NewIncident, list_incidents};
 pub use loops::{LoopRow, LoopState, loop_status, loops};
