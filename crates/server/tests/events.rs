@@ -1,6 +1,7 @@
 //! Live events over the real server and database: a client on `/api/events` receives what is
 //! committed — a hand-over, gate decisions — with the ledger's sequence numbers as ids, and a
-//! client that reconnects with `Last-Event-ID` gets exactly what it missed.
+//! client that reconnects with `Last-Event-ID` gets exactly what it missed; what one instance
+//! records reaches the streams of another over the same database.
 
 mod common;
 
@@ -200,4 +201,45 @@ fn a_client_receives_a_hand_over_and_resumes_after_the_last_event_it_saw() {
         400,
         "last_event_id_invalid",
     );
+}
+
+#[test]
+fn a_hand_over_made_through_one_instance_reaches_the_streams_of_another() {
+    let (mut s, fleet) = seeded();
+    let wall = s.login(AccessRole::Commander).client();
+    let port = s.login(AccessRole::PortStaff).client();
+    let driver = s
+        .login_as(&common::Account::of(AccessRole::Driver).crew(fleet.crew))
+        .client();
+    // Two instances over one database, as behind a load balancer: the sessions are the
+    // database's, so the same phones work on either.
+    let b = s.another_instance();
+
+    let live = wall.get(s.url("/api/events")).send().unwrap();
+    assert_eq!(live.status(), 200);
+    let rx = read_frames(live, 1);
+    std::thread::sleep(Duration::from_millis(300));
+
+    let r = port
+        .post(b.url("/api/handovers"))
+        .json(&serde_json::json!({
+            "trip": fleet.trip.0,
+            "to": format!("crew:{}", fleet.crew),
+            "travelers": fleet.travelers.iter().map(|t| t.0).collect::<Vec<_>>(),
+        }))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 201, "{:?}", r.text());
+    let started: Value = r.json().unwrap();
+    let r = driver
+        .post(b.url(&format!("/api/handovers/{}/confirm", started["handover"])))
+        .json(&serde_json::json!({"code": started["code"], "counted": 2}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200, "{:?}", r.text());
+
+    let h = next(&rx);
+    assert_eq!(h.event, "handover", "{h:?}");
+    assert_eq!(h.data["batch"], fleet.trip.0);
+    assert_eq!(h.data["data"]["head_count"], 2);
 }

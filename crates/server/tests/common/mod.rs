@@ -69,7 +69,23 @@ fn start_configured(secure_cookies: bool, seed: impl FnOnce(&App, &Path)) -> Ser
     let db = TestDatabase::from_env().expect("test database");
     let dir = tempfile::tempdir().unwrap();
     seed(&app(&db, dir.path()), dir.path());
-    let app = app(&db, dir.path());
+    let (base, handle, thread) = serve(app(&db, dir.path()), secure_cookies);
+    Server {
+        base,
+        client: Client::builder().no_proxy().build().unwrap(),
+        anonymous: Client::builder().no_proxy().build().unwrap(),
+        sessions: HashMap::new(),
+        db,
+        dir,
+        handle,
+        thread: Some(thread),
+    }
+}
+
+type Running = JoinHandle<std::io::Result<()>>;
+
+/// A server over `app` on a random loopback port, in its own thread: its base URL.
+fn serve(app: App, secure_cookies: bool) -> (String, ServerHandle, Running) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let opts = closedloop_server::Options {
         json_limit: 1024,
@@ -88,15 +104,29 @@ fn start_configured(secure_cookies: bool, seed: impl FnOnce(&App, &Path)) -> Ser
         })
     });
     let (addr, handle) = rx.recv().expect("the server started");
-    Server {
-        base: format!("http://{addr}"),
-        client: Client::builder().no_proxy().build().unwrap(),
-        anonymous: Client::builder().no_proxy().build().unwrap(),
-        sessions: HashMap::new(),
-        db,
-        dir,
-        handle,
-        thread: Some(thread),
+    (format!("http://{addr}"), handle, thread)
+}
+
+/// A second instance of the service over the same database (the way it scales out behind a
+/// load balancer): sessions, keys and events are the database's, so either instance answers.
+pub struct Instance {
+    pub base: String,
+    handle: ServerHandle,
+    thread: Option<Running>,
+}
+
+impl Instance {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            actix_web::rt::System::new().block_on(self.handle.stop(true));
+            t.join().unwrap().unwrap();
+        }
     }
 }
 
@@ -222,6 +252,16 @@ impl Server {
     /// (and `get`, `post_raw`, …) send its session. The one way the tests log in.
     pub fn login(&mut self, role: AccessRole) -> Session {
         self.login_as(&Account::of(role))
+    }
+
+    /// Another instance of the service over this server's database.
+    pub fn another_instance(&self) -> Instance {
+        let (base, handle, thread) = serve(app(&self.db, self.dir.path()), false);
+        Instance {
+            base,
+            handle,
+            thread: Some(thread),
+        }
     }
 
     /// Signs in as `account` (added on first use); see [`Server::login`].
