@@ -5,6 +5,8 @@
 //! N gets everything after N. Events
 //! carry no personal data: the travelers an entry names become a count.
 
+use crate::accounts::rules::{self, Scope};
+use crate::accounts::{Action, Caller};
 use crate::context::App;
 use crate::error::AppResult;
 use chrono::{DateTime, Utc};
@@ -43,6 +45,23 @@ pub fn since(app: &App, after: u64) -> AppResult<Vec<Event>> {
 /// The id of the last event (0 when nothing has happened yet).
 pub fn last_id(app: &App) -> AppResult<u64> {
     Ok(store::next_seq(&mut *app.conn()?)?)
+}
+
+/// What `caller` may follow: every event for the roles that see everything; for a driver,
+/// escort, port or hotel staff, the events of the batches in their scope (read again by the
+/// caller when a batch they do not know of yet shows up: [`visible`] says which).
+pub fn scope_for(app: &App, caller: &Caller) -> AppResult<Scope> {
+    caller.require(Action::Events)?;
+    rules::scope_of(app, caller)
+}
+
+/// Whether an event is one `scope` may see: a scoped reader sees the events of its batches,
+/// not those that concern no batch (an incident resolved, a purge).
+pub fn visible(scope: &Scope, e: &Event) -> bool {
+    match scope {
+        Scope::All => true,
+        Scope::Only { .. } => e.batch.is_some_and(|b| scope.trip(b)),
+    }
 }
 
 fn batch_of(id: &closedloop_ledger::Id) -> Option<i64> {

@@ -243,3 +243,65 @@ fn a_hand_over_made_through_one_instance_reaches_the_streams_of_another() {
     assert_eq!(h.data["batch"], fleet.trip.0);
     assert_eq!(h.data["data"]["head_count"], 2);
 }
+
+#[test]
+fn a_driver_follows_the_events_of_their_own_batches_only() {
+    let (mut s, fleet) = seeded();
+    let app = common::app(&s.db, s.dir.path());
+    // Another batch, another crew: its gate decisions come first in the ledger.
+    let vehicle = trips::add_vehicle(
+        &app,
+        &AddVehicle {
+            plate: "沪A·E0002".into(),
+            seats: 7,
+        },
+    )
+    .unwrap();
+    let crew = trips::add_crew(
+        &app,
+        &AddCrew {
+            staff_no: "D-2".into(),
+            name: "Li Si".into(),
+            role: "driver".into(),
+        },
+    )
+    .unwrap();
+    let now = Utc::now();
+    let other = trips::plan_trip(
+        &app,
+        &PlanTrip {
+            vehicle,
+            crew: vec![crew],
+            stops: PlanTrip::one_stop(&fleet.travelers),
+            port: "PVG".into(),
+            depart_at: now,
+            arrive_by: now + chrono::TimeDelta::hours(2),
+        },
+    )
+    .unwrap();
+    for trip in [other, fleet.trip] {
+        let refused = trips::move_trip(&app, trip, TripMove::Approve, Utc::now()).unwrap_err();
+        assert_eq!(refused.code(), "gate_refused");
+    }
+
+    let driver = s
+        .login_as(&common::Account::of(AccessRole::Driver).crew(fleet.crew))
+        .client();
+    let mine = driver.get(s.url("/api/events?after=0")).send().unwrap();
+    assert_eq!(mine.status(), 200);
+    let g = next(&read_frames(mine, 1));
+    assert_eq!(g.event, "gate");
+    assert_eq!(
+        g.data["batch"], fleet.trip.0,
+        "the other batch's events are skipped"
+    );
+
+    let wall = s.login(AccessRole::Commander).client();
+    let all = wall.get(s.url("/api/events?after=0")).send().unwrap();
+    let first = next(&read_frames(all, 1));
+    assert_eq!(
+        first.data["batch"], other.0,
+        "the command centre sees every batch"
+    );
+    assert!(first.id < g.id);
+}

@@ -42,8 +42,8 @@ pub enum Action {
     ListHotels,
     /// A hotel's rooms or opening edited.
     EditHotel,
-    /// The live stream of every batch's status, hand-overs and incidents (not narrowed to a
-    /// caller's objects, so for the roles that see everything).
+    /// The live stream of batch status, hand-overs and incidents, narrowed to the caller's
+    /// batches for the scoped roles.
     Events,
     /// A phone's batch of GPS fixes for its vehicle (crews: only on a batch they crew).
     ReportPositions,
@@ -67,8 +67,9 @@ impl Action {
             Action::TravelerStats
             | Action::Record
             | Action::DailyReport
-            | Action::Events
             | Action::ReadPositions => matches!(role, Dispatcher | Commander | Auditor | Admin),
+            // Narrowed to the caller's batches by `events::visible`.
+            Action::Events => true,
             Action::ReportPositions => matches!(role, Driver | Escort | Dispatcher | Admin),
             Action::StartHandover => {
                 matches!(

@@ -1,9 +1,10 @@
 //! `GET /api/events`: server-sent events (text/event-stream) of what is committed — batch
 //! status, hand-overs, gate decisions, check-lists, incidents — each with an id from the
-//! ledger's sequence numbers (`closedloop_app::events`). A client that reconnects sends `Last-Event-ID` (browsers do it
-//! themselves) and gets everything after it; a comment line every heart-beat (15 s by default) keeps proxies
-//! from closing a quiet stream. The service has no compression middleware, which would buffer
-//! the stream.
+//! ledger's sequence numbers (`closedloop_app::events`). A client that reconnects sends
+//! `Last-Event-ID` (browsers do it themselves) and gets everything after it that it may see: the
+//! roles that see every batch get every event, a driver, escort, port or hotel staff those of
+//! their batches. A comment line every heart-beat (15 s by default) keeps proxies from closing a
+//! quiet stream. The service has no compression middleware, which would buffer the stream.
 
 use crate::live::Hub;
 use crate::problem::Problem;
@@ -11,10 +12,12 @@ use crate::state::State;
 use actix_web::http::StatusCode;
 use actix_web::web::{Bytes, Data, Query};
 use actix_web::{HttpRequest, HttpResponse, get};
+use closedloop_app::accounts::{Caller, Scope};
 use closedloop_app::events::{self, Event};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::mpsc;
 use utoipa::IntoParams;
@@ -49,8 +52,14 @@ pub async fn stream(
     req: HttpRequest,
     q: Query<EventsQuery>,
 ) -> Result<HttpResponse, Problem> {
-    caller.require(closedloop_app::accounts::Action::Events)?;
     let state = state.into_inner();
+    let who = caller.0.clone();
+    let scope = state.run(move |app| events::scope_for(app, &who)).await?;
+    let reader = Reader {
+        caller: caller.0.clone(),
+        scope,
+        read_at: Instant::now(),
+    };
     let after = match last_event_id(&req)? {
         Some(id) => id,
         None => match q.after {
@@ -59,7 +68,7 @@ pub async fn stream(
         },
     };
     let (tx, rx) = mpsc::channel::<Bytes>(64);
-    actix_web::rt::spawn(feed(state, hub.into_inner(), after, tx));
+    actix_web::rt::spawn(feed(state, hub.into_inner(), reader, after, tx));
     let body = futures_util::stream::unfold(rx, |mut rx| async move {
         rx.recv().await.map(|b| (Ok::<_, Infallible>(b), rx))
     });
@@ -95,8 +104,43 @@ pub fn frame(e: &Event) -> Bytes {
     Bytes::from(format!("id: {}\nevent: {}\ndata: {data}\n\n", e.id, e.kind))
 }
 
-/// Writes the backlog after `after`, then the broadcast, to one client until it goes away.
-async fn feed(state: Arc<State>, hub: Arc<Hub>, mut after: u64, tx: mpsc::Sender<Bytes>) {
+/// Who reads a stream, and the batches they may follow (all of them, or their own).
+struct Reader {
+    caller: Caller,
+    scope: Scope,
+    read_at: Instant,
+}
+
+/// A scope is read again at most this often, when an event of a batch not in it shows up (a
+/// batch assigned to the crew since the stream opened).
+const SCOPE_REFRESH: Duration = Duration::from_secs(5);
+
+impl Reader {
+    async fn sees(&mut self, state: &Arc<State>, e: &Event) -> bool {
+        if events::visible(&self.scope, e) {
+            return true;
+        }
+        if e.batch.is_none() || self.read_at.elapsed() < SCOPE_REFRESH {
+            return false;
+        }
+        let who = self.caller.clone();
+        if let Ok(scope) = state.run(move |app| events::scope_for(app, &who)).await {
+            self.scope = scope;
+        }
+        self.read_at = Instant::now();
+        events::visible(&self.scope, e)
+    }
+}
+
+/// Writes the backlog after `after`, then the broadcast, to one client until it goes away:
+/// only the events its reader may see, the others skipped.
+async fn feed(
+    state: Arc<State>,
+    hub: Arc<Hub>,
+    mut reader: Reader,
+    mut after: u64,
+    tx: mpsc::Sender<Bytes>,
+) {
     // Subscribed before the backlog is read: what is committed meanwhile comes on the channel.
     let mut rx = hub.subscribe();
     if tx
@@ -115,7 +159,7 @@ async fn feed(state: Arc<State>, hub: Arc<Hub>, mut after: u64, tx: mpsc::Sender
             };
             let full = page.len() == events::PAGE;
             for e in &page {
-                if tx.send(frame(e)).await.is_err() {
+                if reader.sees(&state, e).await && tx.send(frame(e)).await.is_err() {
                     return;
                 }
                 after = e.id;
@@ -136,7 +180,7 @@ async fn feed(state: Arc<State>, hub: Arc<Hub>, mut after: u64, tx: mpsc::Sender
             match next {
                 Ok(Ok(e)) if e.id <= after => {}
                 Ok(Ok(e)) => {
-                    if tx.send(frame(&e)).await.is_err() {
+                    if reader.sees(&state, &e).await && tx.send(frame(&e)).await.is_err() {
                         return;
                     }
                     after = e.id;
