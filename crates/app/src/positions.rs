@@ -6,7 +6,7 @@ use crate::accounts::{Action, Caller, rules};
 use crate::context::App;
 use crate::error::{AppError, AppResult, Fault};
 use crate::mask::AccessRole;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use closedloop_domain::geo::Coordinates;
 use closedloop_domain::ids::{BatchId, VehicleId};
 use closedloop_store::positions::{self as store, NewPosition, PositionRow};
@@ -193,7 +193,8 @@ fn checked(i: usize, f: &Fix, req: &ReportPositions) -> AppResult<NewPosition> {
     Ok(NewPosition {
         vehicle_id: req.vehicle.0,
         trip_id: req.trip.map(|t| t.0),
-        at: f.at.naive_utc(),
+        // Microseconds, as both databases keep a timestamp: a fix sent again compares equal.
+        at: f.at.trunc_subsecs(6).naive_utc(),
         lat: f.lat,
         lon: f.lon,
         speed_kmh: f.speed_kmh,

@@ -8,7 +8,7 @@ mod common;
 use chrono::Utc;
 use closedloop_app::AccessRole;
 use closedloop_app::handover::{self, ConfirmRequest, StartRequest};
-use closedloop_app::trips::{self, AddCrew, AddVehicle, PlanTrip, TripMove};
+use closedloop_app::trips::{self, TripMove};
 use closedloop_domain::ids::{BatchId, TravelerId};
 use closedloop_handover::ids::HandoverId;
 use closedloop_store::custody::{PartyKey, PartyRole};
@@ -70,37 +70,9 @@ fn seeded() -> (common::Server, Fleet) {
     let mut fleet = None;
     let s = start_with(|app, dir| {
         common::import_travelers(app, dir, 2);
-        let vehicle = trips::add_vehicle(
-            app,
-            &AddVehicle {
-                plate: "沪A·E0001".into(),
-                seats: 7,
-            },
-        )
-        .unwrap();
-        let crew = trips::add_crew(
-            app,
-            &AddCrew {
-                staff_no: "D-1".into(),
-                name: "Zhang San".into(),
-                role: "driver".into(),
-            },
-        )
-        .unwrap();
         let travelers = vec![TravelerId(1), TravelerId(2)];
-        let now = Utc::now();
-        let trip = trips::plan_trip(
-            app,
-            &PlanTrip {
-                vehicle,
-                crew: vec![crew],
-                stops: PlanTrip::one_stop(&travelers),
-                port: "PVG".into(),
-                depart_at: now,
-                arrive_by: now + chrono::TimeDelta::hours(2),
-            },
-        )
-        .unwrap();
+        let planned = common::plan_batch(app, "沪A·E0001", "D-1", &travelers);
+        let (trip, crew) = (planned.trip, planned.crew);
         fleet = Some(Fleet {
             trip,
             crew: crew.0,
@@ -249,36 +221,7 @@ fn a_driver_follows_the_events_of_their_own_batches_only() {
     let (mut s, fleet) = seeded();
     let app = common::app(&s.db, s.dir.path());
     // Another batch, another crew: its gate decisions come first in the ledger.
-    let vehicle = trips::add_vehicle(
-        &app,
-        &AddVehicle {
-            plate: "沪A·E0002".into(),
-            seats: 7,
-        },
-    )
-    .unwrap();
-    let crew = trips::add_crew(
-        &app,
-        &AddCrew {
-            staff_no: "D-2".into(),
-            name: "Li Si".into(),
-            role: "driver".into(),
-        },
-    )
-    .unwrap();
-    let now = Utc::now();
-    let other = trips::plan_trip(
-        &app,
-        &PlanTrip {
-            vehicle,
-            crew: vec![crew],
-            stops: PlanTrip::one_stop(&fleet.travelers),
-            port: "PVG".into(),
-            depart_at: now,
-            arrive_by: now + chrono::TimeDelta::hours(2),
-        },
-    )
-    .unwrap();
+    let other = common::plan_batch(&app, "沪A·E0002", "D-2", &fleet.travelers).trip;
     for trip in [other, fleet.trip] {
         let refused = trips::move_trip(&app, trip, TripMove::Approve, Utc::now()).unwrap_err();
         assert_eq!(refused.code(), "gate_refused");

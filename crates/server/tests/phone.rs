@@ -5,9 +5,7 @@
 
 mod common;
 
-use chrono::{TimeDelta, Utc};
 use closedloop_app::AccessRole;
-use closedloop_app::trips::{self, AddCrew, AddVehicle, PlanTrip};
 use closedloop_domain::ids::TravelerId;
 use common::{Account, problem, start_with};
 use serde_json::{Value, json};
@@ -17,36 +15,8 @@ fn the_giver_shows_the_code_and_only_the_receiver_confirms_it_once() {
     let mut ids = None;
     let mut s = start_with(|app, dir| {
         common::import_travelers(app, dir, 2);
-        let vehicle = trips::add_vehicle(
-            app,
-            &AddVehicle {
-                plate: "沪A·H0001".into(),
-                seats: 7,
-            },
-        )
-        .unwrap();
-        let crew = trips::add_crew(
-            app,
-            &AddCrew {
-                staff_no: "D-1".into(),
-                name: "Zhang San".into(),
-                role: "driver".into(),
-            },
-        )
-        .unwrap();
-        let now = Utc::now();
-        let trip = trips::plan_trip(
-            app,
-            &PlanTrip {
-                vehicle,
-                crew: vec![crew],
-                stops: PlanTrip::one_stop(&[TravelerId(1), TravelerId(2)]),
-                port: "PVG".into(),
-                depart_at: now,
-                arrive_by: now + TimeDelta::hours(2),
-            },
-        )
-        .unwrap();
+        let planned = common::plan_batch(app, "沪A·H0001", "D-1", &[TravelerId(1), TravelerId(2)]);
+        let (trip, crew) = (planned.trip, planned.crew);
         ids = Some((trip.0, crew.0));
     });
     let (trip, crew) = ids.unwrap();

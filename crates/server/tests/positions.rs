@@ -6,7 +6,6 @@ mod common;
 
 use chrono::{TimeDelta, Utc};
 use closedloop_app::AccessRole;
-use closedloop_app::trips::{self, AddCrew, AddVehicle, PlanTrip};
 use closedloop_domain::ids::TravelerId;
 use common::{Account, problem, start_with};
 use serde_json::{Value, json};
@@ -25,36 +24,12 @@ fn seeded() -> Seeded {
         common::import_travelers(app, dir, 2);
         let mut fleet = Vec::new();
         for (plate, staff) in [("沪A·P0001", "D-1"), ("沪A·P0002", "D-2")] {
-            let vehicle = trips::add_vehicle(
-                app,
-                &AddVehicle {
-                    plate: plate.into(),
-                    seats: 7,
-                },
-            )
-            .unwrap();
-            let crew = trips::add_crew(
-                app,
-                &AddCrew {
-                    staff_no: staff.into(),
-                    name: "Zhang San".into(),
-                    role: "driver".into(),
-                },
-            )
-            .unwrap();
-            let now = Utc::now();
-            let trip = trips::plan_trip(
-                app,
-                &PlanTrip {
-                    vehicle,
-                    crew: vec![crew],
-                    stops: PlanTrip::one_stop(&[TravelerId(fleet.len() as i64 + 1)]),
-                    port: "PVG".into(),
-                    depart_at: now,
-                    arrive_by: now + TimeDelta::hours(2),
-                },
-            )
-            .unwrap();
+            let rider = [TravelerId(fleet.len() as i64 + 1)];
+            let common::Planned {
+                vehicle,
+                crew,
+                trip,
+            } = common::plan_batch(app, plate, staff, &rider);
             fleet.push((vehicle.0, trip.0, crew.0));
         }
         ids = Some(fleet);

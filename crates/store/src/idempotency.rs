@@ -179,8 +179,8 @@ pub fn store_answer(
     body: &str,
 ) -> Result<(), StoreError> {
     use idempotency_keys::dsl as k;
-    crate::write_transaction(conn, |conn| {
-        let updated = diesel::update(
+    let answer = |conn: &mut DbConnection| {
+        diesel::update(
             k::idempotency_keys
                 .filter(k::scope.eq(&claim.scope))
                 .filter(k::idem_key.eq(&claim.key))
@@ -190,19 +190,12 @@ pub fn store_answer(
             k::response_status.eq(i32::from(status)),
             k::response_body.eq(body),
         ))
-        .execute(conn)?;
-        if updated == 0 {
+        .execute(conn)
+    };
+    crate::write_transaction(conn, |conn| {
+        if answer(conn)? == 0 {
             insert(conn, claim)?;
-            diesel::update(
-                k::idempotency_keys
-                    .filter(k::scope.eq(&claim.scope))
-                    .filter(k::idem_key.eq(&claim.key)),
-            )
-            .set((
-                k::response_status.eq(i32::from(status)),
-                k::response_body.eq(body),
-            ))
-            .execute(conn)?;
+            answer(conn)?;
         }
         Ok::<_, StoreError>(())
     })

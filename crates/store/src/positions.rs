@@ -55,20 +55,31 @@ pub struct NewPosition {
 }
 
 /// Stores a batch in one transaction; returns how many positions were new (the rest were
-/// stored already).
+/// stored already, or repeated in the batch).
 pub fn insert_batch(conn: &mut DbConnection, batch: &[NewPosition]) -> Result<usize, StoreError> {
+    use std::collections::HashSet;
     use vehicle_positions::dsl as p;
     crate::write_transaction(conn, |conn| {
+        // Looked up first rather than caught: a unique violation would abort the whole
+        // PostgreSQL transaction. One query per vehicle of the batch (a phone sends one).
+        let mut seen: HashSet<(i64, NaiveDateTime)> = HashSet::new();
+        let vehicles: HashSet<i64> = batch.iter().map(|pos| pos.vehicle_id).collect();
+        for v in vehicles {
+            let ats: Vec<NaiveDateTime> = batch
+                .iter()
+                .filter(|pos| pos.vehicle_id == v)
+                .map(|pos| pos.at)
+                .collect();
+            let stored: Vec<NaiveDateTime> = p::vehicle_positions
+                .filter(p::vehicle_id.eq(v))
+                .filter(p::at.eq_any(ats))
+                .select(p::at)
+                .load(conn)?;
+            seen.extend(stored.into_iter().map(|at| (v, at)));
+        }
         let mut new = 0;
         for pos in batch {
-            // Checked first rather than caught: a unique violation would abort the whole
-            // PostgreSQL transaction.
-            let seen: i64 = p::vehicle_positions
-                .filter(p::vehicle_id.eq(pos.vehicle_id))
-                .filter(p::at.eq(pos.at))
-                .count()
-                .get_result(conn)?;
-            if seen == 0 {
+            if seen.insert((pos.vehicle_id, pos.at)) {
                 diesel::insert_into(p::vehicle_positions)
                     .values(pos)
                     .execute(conn)?;

@@ -423,3 +423,55 @@ pub fn import_travelers(app: &App, dir: &Path, n: usize) {
     let out = closedloop_app::import::import(app, &req, &mut |_| {}).unwrap();
     assert!(out.accepted, "{:?}", out.summary);
 }
+
+/// A batch from PVG leaving now for `travelers`: a vehicle with `plate`, a driver with
+/// `staff_no`, the trip planned (no check-list done). Its ids.
+pub struct Planned {
+    pub vehicle: closedloop_domain::ids::VehicleId,
+    pub crew: closedloop_domain::ids::CrewId,
+    pub trip: closedloop_domain::ids::BatchId,
+}
+
+pub fn plan_batch(
+    app: &App,
+    plate: &str,
+    staff_no: &str,
+    travelers: &[closedloop_domain::ids::TravelerId],
+) -> Planned {
+    use closedloop_app::trips::{self, AddCrew, AddVehicle, PlanTrip};
+    let vehicle = trips::add_vehicle(
+        app,
+        &AddVehicle {
+            plate: plate.into(),
+            seats: 7,
+        },
+    )
+    .unwrap();
+    let crew = trips::add_crew(
+        app,
+        &AddCrew {
+            staff_no: staff_no.into(),
+            name: "Zhang San".into(),
+            role: "driver".into(),
+        },
+    )
+    .unwrap();
+    let now = chrono::Utc::now();
+    let trip = trips::plan_trip(
+        app,
+        &PlanTrip {
+            vehicle,
+            crew: vec![crew],
+            stops: PlanTrip::one_stop(travelers),
+            port: "PVG".into(),
+            depart_at: now,
+            arrive_by: now + chrono::TimeDelta::hours(2),
+        },
+    )
+    .unwrap();
+    Planned {
+        vehicle,
+        crew,
+        trip,
+    }
+}
