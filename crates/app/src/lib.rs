@@ -37,6 +37,8 @@
 //!   (If-Match);
 //! - [`report`]: the daily report (日通报) of one local day, after the ledger verified, as
 //!   JSON or an XLSX workbook in either language;
+//! - [`housekeeping`]: what the service forgets on its own — idempotency keys after their 24 h,
+//!   ended sessions after a week;
 //! - [`db`]: migrations and status.
 
 pub mod accounts;
@@ -50,6 +52,7 @@ pub mod error;
 pub mod events;
 pub mod geocode;
 pub mod handover;
+pub mod housekeeping;
 pub mod import;
 pub mod incidents;
 pub mod keys;

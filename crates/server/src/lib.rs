@@ -12,6 +12,7 @@
 //! - [`observe`]: request ids, request logs without personal data, Prometheus metrics;
 //! - [`pages`]: cursor pagination;
 //! - [`preconditions`]: ETag and If-Match on edits;
+//! - [`housekeeping`]: expired idempotency keys and ended sessions forgotten every tick;
 //! - [`state`]: the shared application and the bound on blocking calls;
 //! - [`auth`]: who is calling — a session cookie or a bearer token resolved to the app layer's
 //!   caller before any extractor runs, CSRF on cookie-authenticated writes, the role each
@@ -26,6 +27,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod auth;
+pub mod housekeeping;
 pub mod idempotent;
 pub mod live;
 pub mod notify;
@@ -71,6 +73,8 @@ pub struct Options {
     pub events_heartbeat: Duration,
     /// How often the notifications' outbox is filled from the ledger and due messages sent.
     pub notify_tick: Duration,
+    /// How often expired idempotency keys and ended sessions are forgotten.
+    pub housekeeping_tick: Duration,
 }
 
 impl Default for Options {
@@ -85,6 +89,7 @@ impl Default for Options {
             events_tick: Duration::from_millis(200),
             events_heartbeat: Duration::from_secs(15),
             notify_tick: Duration::from_secs(1),
+            housekeeping_tick: Duration::from_secs(600),
         }
     }
 }
@@ -127,6 +132,10 @@ pub fn start(app: App, listener: TcpListener, opts: &Options) -> std::io::Result
     actix_web::rt::spawn(notify::deliver(
         state.clone().into_inner(),
         opts.notify_tick,
+    ));
+    actix_web::rt::spawn(housekeeping::run(
+        state.clone().into_inner(),
+        opts.housekeeping_tick,
     ));
     let json_limit = opts.json_limit;
     let addr = listener.local_addr()?;

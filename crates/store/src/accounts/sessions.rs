@@ -176,3 +176,24 @@ pub fn revoke_token(
         Ok(n == 1)
     })
 }
+
+/// Forgets the sessions that ended (expired, idle too long or revoked) before `before`;
+/// returns how many. A session row is no audit record (the audit log is its own table): once
+/// it cannot be used again, it is kept only as long as an investigation of "who was signed in"
+/// may ask for it.
+pub fn forget_sessions_ended_before(
+    conn: &mut DbConnection,
+    before: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    write_transaction(conn, |conn| {
+        Ok(diesel::delete(
+            sessions::table.filter(
+                sessions::expires_at
+                    .lt(before)
+                    .or(sessions::idle_expires_at.lt(before))
+                    .or(sessions::revoked_at.lt(before)),
+            ),
+        )
+        .execute(conn)?)
+    })
+}
