@@ -9,12 +9,16 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use closedloop_app::App;
+use closedloop_app::checklist::{self, CompleteChecklist, SubjectIds};
 use closedloop_app::handover::{self, ConfirmRequest, StartRequest};
+use closedloop_domain::ids::CrewId;
 use closedloop_domain::ids::{BatchId, TravelerId};
+use closedloop_handover::ChecklistKind;
 use closedloop_handover::ids::HandoverId;
 use closedloop_store::custody::{self, PartyKey, PartyRole};
 use common::ledger::{Custody, at};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
 const N: usize = 10;
@@ -259,5 +263,102 @@ fn ten_desks_start_and_confirm_ten_handovers_at_once() {
         r.as_array().map(Vec::len),
         Some(2),
         "each wrong head-count opened an incident: {r}"
+    );
+}
+
+/// `ledger verify` reads the log, the traveler index and the custody tables, in one snapshot
+/// (`closedloop_store::read_snapshot`): while hand-overs and check-lists commit one after
+/// another, every verify running beside them passes — none mistakes a row committed between
+/// its reads for one written behind the program's back.
+#[test]
+fn ledger_verify_beside_committing_writes_passes() {
+    let d = ten_trips();
+    let (trips, port, when) = (d.trips.clone(), d.port, d.when);
+    let (config, url) = (d.c.config.clone(), d.c.env.db.url_string());
+    let done = Arc::new(AtomicBool::new(false));
+    let runs = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (done, runs) = (done.clone(), runs.clone());
+        let (config, url) = (config.clone(), url.clone());
+        std::thread::spawn(move || {
+            let app = App::load(Some(&config), Some(url)).unwrap();
+            for &(trip, crew, traveler) in &trips {
+                let shown = handover::start(
+                    &app,
+                    &StartRequest {
+                        trip: BatchId(trip),
+                        to_trip: None,
+                        from: PartyKey {
+                            role: PartyRole::PortStaff,
+                            id: port,
+                        },
+                        to: PartyKey {
+                            role: PartyRole::Crew,
+                            id: crew,
+                        },
+                        travelers: vec![TravelerId(traveler)],
+                        expected: None,
+                        signer: "Port Desk".into(),
+                        at: when,
+                    },
+                )
+                .unwrap();
+                handover::confirm(
+                    &app,
+                    &ConfirmRequest {
+                        handover: HandoverId(shown.handover),
+                        code: shown.code,
+                        counted: 1,
+                        signer: "Escort".into(),
+                        at: when,
+                        position: None,
+                    },
+                )
+                .unwrap();
+            }
+            // Then check-lists, each an entry and a row, until the verifier has run enough.
+            let mut written = 0;
+            let until = runs.load(Ordering::SeqCst) + 20;
+            while runs.load(Ordering::SeqCst) < until {
+                let done = checklist::complete(
+                    &app,
+                    &CompleteChecklist {
+                        kind: ChecklistKind::CrewHealth,
+                        subject: SubjectIds {
+                            crew: Some(CrewId(trips[written % trips.len()].1)),
+                            ..SubjectIds::default()
+                        },
+                        answers: serde_json::json!({"body_temperature": 36.6, "no_symptoms": true,
+                            "nucleic_acid_negative": true}),
+                        by: None,
+                        at: when,
+                    },
+                    closedloop_domain::Lang::En,
+                )
+                .unwrap();
+                assert!(done.passed, "{:?}", done.failures);
+                written += 1;
+            }
+            done.store(true, Ordering::SeqCst);
+            written
+        })
+    };
+    let app = App::load(Some(&config), Some(url)).unwrap();
+    // Until the writer is done, or gave up (its panic is reported by the join below).
+    while !done.load(Ordering::SeqCst) && !writer.is_finished() {
+        if let closedloop_app::ledger::Verified::Failed(f) =
+            closedloop_app::ledger::verify(&app, &[]).unwrap()
+        {
+            panic!(
+                "verify failed beside honest writes: {}",
+                f.message(closedloop_domain::Lang::En)
+            )
+        }
+        runs.fetch_add(1, Ordering::SeqCst);
+    }
+    let written = writer.join().expect("the writer does not panic");
+    assert!(
+        written > 0,
+        "the verifier ran while check-lists were written"
     );
 }

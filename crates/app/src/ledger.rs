@@ -11,6 +11,7 @@ use closedloop_ledger::{
     AuditSummary, Bundle, BundleError, BundleSummary, HeadVerifier, ProofTree, SignedTreeHead,
     TravelerRef, check, check_with_key,
 };
+use closedloop_store::DbConnection;
 use closedloop_store::ledger::{self, LedgerProblem};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -116,10 +117,20 @@ pub fn read_checkpoint(path: &Path) -> AppResult<SignedTreeHead> {
 /// against the entries.
 pub fn verify(app: &App, checkpoints: &[SignedTreeHead]) -> AppResult<Verified> {
     let mut conn = app.conn()?;
+    closedloop_store::read_snapshot(&mut conn, |conn| Ok(verify_on(app, conn, checkpoints)))?
+}
+
+/// [`verify`] on `conn`, inside whatever read snapshot the caller opened (the daily report
+/// counts in the one it verified).
+pub fn verify_on(
+    app: &App,
+    conn: &mut DbConnection,
+    checkpoints: &[SignedTreeHead],
+) -> AppResult<Verified> {
     let keys = match app.existing_keys()? {
         Some(k) => k,
         None => {
-            if ledger::latest_head(&mut conn)?.is_none() && ledger::entry_count(&mut conn)? == 0 {
+            if ledger::latest_head(conn)?.is_none() && ledger::entry_count(conn)? == 0 {
                 return Ok(Verified::Empty);
             }
             return Err(keys::missing(&app.config.ledger));
@@ -128,7 +139,7 @@ pub fn verify(app: &App, checkpoints: &[SignedTreeHead]) -> AppResult<Verified> 
     let verifier = keys.signer.verifier();
     let started = std::time::Instant::now();
     Ok(
-        match ledger::verify(&mut conn, &verifier, &keys.pepper, checkpoints)? {
+        match ledger::verify(conn, &verifier, &keys.pepper, checkpoints)? {
             Ok(done) => Verified::Passed {
                 summary: done.log,
                 custody: done.custody,

@@ -26,6 +26,7 @@ use crate::schema::{
     ledger_entries, ledger_heads, ledger_map_nodes, ledger_map_records, ledger_state,
     ledger_traveler_refs,
 };
+use crate::snapshot::read_snapshot;
 use crate::{DbConnection, StoreError};
 use chrono::{NaiveDateTime, Utc};
 use closedloop_domain::Lang;
@@ -656,21 +657,6 @@ pub fn map_proof(
     view.proof(traveler).map_err(map_error)
 }
 
-/// Runs `f` in one read transaction that sees a single snapshot: SQLite's deferred
-/// transaction does (WAL), PostgreSQL needs `REPEATABLE READ` for it.
-fn read_snapshot<T>(
-    conn: &mut DbConnection,
-    f: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
-) -> Result<T, StoreError> {
-    use diesel::connection::SimpleConnection;
-    conn.transaction(|conn| {
-        if let DbConnection::Pg(c) = conn {
-            c.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
-        }
-        f(conn)
-    })
-}
-
 /// Why `ledger verify` fails: the audit's first problem, a disagreement of the rows the audit
 /// does not read with the entries it checked, or the first custody row that disagrees with the
 /// entries. Each has a stable [`code`](LedgerProblem::code) and a text in both languages
@@ -813,6 +799,17 @@ pub fn verify(
     pepper: &Pepper,
     extra: &[SignedTreeHead],
 ) -> Result<Result<Verified, LedgerProblem>, StoreError> {
+    read_snapshot(conn, |conn| {
+        verify_in_snapshot(conn, verifier, pepper, extra)
+    })
+}
+
+fn verify_in_snapshot(
+    conn: &mut DbConnection,
+    verifier: &HeadVerifier,
+    pepper: &Pepper,
+    extra: &[SignedTreeHead],
+) -> Result<Result<Verified, LedgerProblem>, StoreError> {
     let (log, columns) = LogRows::load(conn, extra)?;
     let (checked, loaded) = std::thread::scope(|s| {
         let audit = s.spawn(move || log.check(verifier));
@@ -845,6 +842,14 @@ pub fn verify(
 /// stored head and the `extra` heads (checkpoints kept elsewhere), then checks the appender
 /// state and the traveler index agree with the entries.
 pub fn audit(
+    conn: &mut DbConnection,
+    verifier: &HeadVerifier,
+    extra: &[SignedTreeHead],
+) -> Result<Result<AuditSummary, LedgerProblem>, StoreError> {
+    read_snapshot(conn, |conn| audit_in_snapshot(conn, verifier, extra))
+}
+
+fn audit_in_snapshot(
     conn: &mut DbConnection,
     verifier: &HeadVerifier,
     extra: &[SignedTreeHead],

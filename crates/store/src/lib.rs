@@ -24,6 +24,8 @@
 //! - [`outbox`]: the notifications' outbox — messages for the configured webhooks projected from
 //!   the ledger with their cursor in one transaction, leased for delivery, every attempt logged;
 //! - [`idempotency`]: the web service's idempotency keys, committed with the write they guard;
+//! - [`snapshot`]: reads that must see one state of the database (`ledger verify`, the daily
+//!   report);
 //! - [`positions`]: vehicle positions reported by the phones in batches, the latest of each;
 //! - [`plans`]: approved plan versions of a day and the trips each created;
 //! - [`purge`]: erasing travelers' personal data at the end of retention;
@@ -55,6 +57,7 @@ pub mod purge;
 pub mod query;
 pub mod report;
 pub mod schema;
+pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod url;
@@ -62,4 +65,5 @@ pub mod url;
 pub use connection::{Access, Backend, DbConnection, Store, in_transaction, write_transaction};
 pub use error::StoreError;
 pub use migrate::MigrationState;
+pub use snapshot::read_snapshot;
 pub use url::DatabaseUrl;

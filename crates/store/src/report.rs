@@ -90,7 +90,7 @@ fn role(row: &str, code: &str) -> Result<PartyRole, StoreError> {
 
 /// The facts of the daily report whose arrivals are those of `service_date`, in one snapshot.
 pub fn load(conn: &mut DbConnection, service_date: NaiveDate) -> Result<ReportFacts, StoreError> {
-    conn.transaction::<_, StoreError, _>(|conn| {
+    crate::snapshot::read_snapshot(conn, |conn| {
         Ok(ReportFacts {
             ports: ports::table
                 .select(PortRow::as_select())

@@ -25,6 +25,7 @@ use crate::error::{AppError, AppResult, Fault};
 use crate::ledger::{self, Verified};
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, Utc};
 use closedloop_domain::Lang;
+use closedloop_store::DbConnection;
 use closedloop_store::report as facts;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -232,8 +233,11 @@ pub fn daily_at(app: &App, date: Option<NaiveDate>, now: DateTime<Utc>) -> AppRe
             .ok_or_else(|| AppError::invalid("invalid_date", "no day before", "没有前一天"))?,
     };
     let window = Window::new(date, gates.utc_offset, now);
-    let checked = verified(app)?;
-    let loaded = facts::load(&mut *app.conn()?, date)?;
+    // Verified and counted in one snapshot: what is counted is what verify checked.
+    let mut conn = app.conn()?;
+    let (checked, loaded) = closedloop_store::read_snapshot(&mut conn, |conn| {
+        Ok(verified(app, conn).and_then(|v| Ok((v, facts::load(conn, date)?))))
+    })??;
     if checked.entries == 0 && (!loaded.handovers.is_empty() || !loaded.incidents.is_empty()) {
         // `ledger verify` has nothing to compare an empty log with: custody rows without a
         // single entry were written behind the program's back.
@@ -255,8 +259,8 @@ pub fn daily_at(app: &App, date: Option<NaiveDate>, now: DateTime<Utc>) -> AppRe
 }
 
 /// Runs `ledger verify`; a failure becomes the report's refusal, naming what verify named.
-fn verified(app: &App) -> AppResult<LedgerChecked> {
-    match ledger::verify(app, &[])? {
+fn verified(app: &App, conn: &mut DbConnection) -> AppResult<LedgerChecked> {
+    match ledger::verify_on(app, conn, &[])? {
         Verified::Empty => Ok(LedgerChecked {
             verified: true,
             entries: 0,
