@@ -180,31 +180,32 @@ fn bench_plan_plans_a_generated_day_replans_each_event_and_fits_one_more() {
 }
 
 #[test]
-fn demo_imports_the_samples_and_plans_each_arrival_without_violation() {
+fn demo_refuses_a_directory_holding_another_database_and_changes_nothing() {
+    // The demo prepares its own directory (tests/demo.rs); one that holds a database it did
+    // not finish preparing is never overwritten.
     let env = Env::new();
-    let root = common::repo();
-    let manifests = root.join("examples/manifests");
-    let places = root.join("examples/hotels.csv");
-    let r = env.ok(&[
+    let dir = env.path("not-a-demo");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("closedloop.db"), b"someone's data").unwrap();
+    let r = env.run(&[
         "demo",
-        "--manifests",
-        manifests.to_str().unwrap(),
-        "--places",
-        places.to_str().unwrap(),
+        "--prepare-only",
+        "--data-dir",
+        dir.to_str().unwrap(),
     ]);
-    assert!(r.stdout.contains("imported 5 / 5 rows"), "{}", r.stdout);
+    assert_eq!(r.code, 1, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("is not a prepared demo"), "{}", r.stderr);
     assert_eq!(
-        r.stdout.matches("checked: no violation").count(),
-        3,
-        "{}",
-        r.stdout
+        std::fs::read(dir.join("closedloop.db")).unwrap(),
+        b"someone's data"
     );
-    // The symptomatic traveler rides the ambulance to the hospital, alone.
-    let ambulance = r
-        .stdout
-        .lines()
-        .find(|l| l.contains("ambulance"))
-        .unwrap_or_else(|| panic!("no ambulance trip:\n{}", r.stdout));
-    assert!(ambulance.contains("hospital (1)"), "{ambulance}");
-    assert!(!ambulance.contains('→'), "{ambulance}");
+    assert!(!dir.join("demo.json").exists());
+    let r = env.run(&[
+        "demo",
+        "code",
+        "demo-admin",
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
 }

@@ -26,7 +26,7 @@ use std::time::Instant;
 
 /// Travelers per hand-over; each traveler is handed over twice (port staff → crew at the start
 /// of the trip, crew → hotel staff at its end).
-const GROUP: usize = 3;
+pub(super) const GROUP: usize = 3;
 /// Travelers per trip.
 const TRIP_SEATS: usize = 15;
 const VEHICLES: i64 = 50;
@@ -45,13 +45,13 @@ pub struct BenchLedgerArgs {
 }
 
 /// One hand-over of the benchmark, before it is started.
-struct Planned {
-    trip: BatchId,
-    giver: PartyKey,
-    receiver: PartyKey,
-    travelers: Vec<i64>,
-    at: DateTime<Utc>,
-    position: (f64, f64),
+pub(super) struct Planned {
+    pub(super) trip: BatchId,
+    pub(super) giver: PartyKey,
+    pub(super) receiver: PartyKey,
+    pub(super) travelers: Vec<i64>,
+    pub(super) at: DateTime<Utc>,
+    pub(super) position: (f64, f64),
 }
 
 pub fn run(ctx: &Ctx, args: &BenchLedgerArgs) -> Result<ExitCode> {
@@ -282,7 +282,7 @@ fn checklist(
 /// `TRIP_SEATS` travelers planned to one hotel with its pre-departure reminder, every trip
 /// departed through its gates; returns every trip's hand-overs in time order (port staff →
 /// crew when it leaves, crew → hotel staff 90 minutes later).
-fn setup_trips(
+pub(super) fn setup_trips(
     conn: &mut DbConnection,
     desk: &mut Desk<'_>,
     port: i64,

@@ -5,6 +5,7 @@
 //! run.
 
 mod day;
+mod http;
 mod ledger;
 mod ledger_verify;
 mod plan;
@@ -33,6 +34,9 @@ pub enum BenchCommand {
     /// Custody ledger: hand-overs started and confirmed through the desk path into a fresh
     /// SQLite, then verify.
     Ledger(ledger::BenchLedgerArgs),
+    /// Hand-overs through the web service: phones start and confirm them over HTTP (bearer
+    /// tokens, Idempotency-Keys) while live-event streams count every event.
+    Http(http::BenchHttpArgs),
     /// Custody ledger: `ledger verify` — the log's audit and the cross-check of every custody
     /// row — over a generated year in a fresh SQLite.
     LedgerVerify(ledger_verify::BenchLedgerVerifyArgs),
@@ -70,6 +74,7 @@ pub fn run(ctx: &Ctx, cmd: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Import(a) => a,
         BenchCommand::Roads(a) => return roads::run(ctx, &a),
         BenchCommand::Ledger(a) => return ledger::run(ctx, &a),
+        BenchCommand::Http(a) => return http::run(ctx, &a),
         BenchCommand::LedgerVerify(a) => return ledger_verify::run(ctx, &a),
         BenchCommand::Trace(a) => return trace::run(ctx, &a),
         BenchCommand::Vrptw(a) => return vrptw::run(ctx, &a),

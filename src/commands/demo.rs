@@ -1,146 +1,136 @@
-//! `closedloop demo`: what is built so far, on a fresh embedded database — the sample
-//! manifests imported (one of them refused, to show the row-numbered errors), then the counts
-//! and the masked traveler list, the road matrix of the demo city and a day of routes over it.
+//! `closedloop demo`: the demo city (`closedloop-demo`) prepared in its own directory — an
+//! embedded SQLite with a day over the shipped extract, its morning already played — then
+//! served with simulated drivers playing the rest of the day through the API.
+//! `closedloop demo code LOGIN` prints a demo login's current TOTP code from the demo's file.
 
 use super::Ctx;
-use super::import::import_quiet;
-use super::stats::StatsArgs;
-use super::travelers::{ListArgs, ListFormat, TravelersCommand};
-use anyhow::{Context, Result};
-use clap::Args;
-use closedloop_app::App;
-use closedloop_app::roads;
-use closedloop_store::{DatabaseUrl, Store};
+use anyhow::Result;
+use clap::{Args, Subcommand};
+use closedloop_demo::{DemoError, PrepareOptions, ServeOptions, prepare, serve};
+use closedloop_domain::Lang;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct DemoArgs {
-    /// Folder of sample manifests, imported in name order.
-    #[arg(long, default_value = "examples/manifests")]
-    pub manifests: PathBuf,
-    /// Places (name,lat,lon; the port first) for the travel-time matrix over the road network.
-    #[arg(long, default_value = "examples/hotels.csv")]
-    pub places: PathBuf,
+    #[command(subcommand)]
+    pub action: Option<DemoAction>,
+    /// The demo's directory: its database, ledger key, logins. Reused if it holds a prepared
+    /// demo; never a real database.
+    #[arg(long, default_value = "data/demo")]
+    pub data_dir: PathBuf,
+    /// Port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Build the data and exit without serving.
+    #[arg(long)]
+    pub prepare_only: bool,
+    /// Serve this many seconds, then stop gracefully and exit 0 (tests, CI).
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_after: Option<u64>,
+    /// How many times faster than the clock the simulated vehicles drive.
+    #[arg(long, default_value_t = 60.0)]
+    pub speed: f64,
+    /// Travelers of the demo day (a new demo only).
+    #[arg(long, default_value_t = 72)]
+    pub travelers: usize,
+    /// Seed of the generated day (a new demo only).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoAction {
+    /// The current TOTP code of a demo login, read from the demo's own logins.
+    Code {
+        login: String,
+        #[arg(long, default_value = "data/demo")]
+        data_dir: PathBuf,
+    },
+}
+
+fn failed(e: DemoError, lang: Lang) -> anyhow::Error {
+    match e {
+        DemoError::App(app) => app.into(),
+        other => anyhow::anyhow!(other.message(lang)),
+    }
 }
 
 pub fn run(ctx: &Ctx, args: &DemoArgs) -> Result<ExitCode> {
-    let url = match ctx.app.named_database_url() {
-        Some(u) => DatabaseUrl::parse(u)?,
-        None => {
-            // The demo starts from nothing each time, in its own file next to the real one.
-            let path = ctx.config.data_dir.join("demo.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            DatabaseUrl::Sqlite(path)
-        }
+    let lang = ctx.lang;
+    if let Some(DemoAction::Code { login, data_dir }) = &args.action {
+        let code = closedloop_demo::current_code(data_dir, login, chrono::Utc::now())
+            .map_err(|e| failed(e, lang))?;
+        println!("{code}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let opts = PrepareOptions {
+        dir: args.data_dir.clone(),
+        travelers: args.travelers,
+        seed: args.seed,
     };
-    let store = Store::open(&url)?;
-    let demo_ctx = Ctx {
-        app: App::with_store(ctx.config.clone(), store.clone())?,
-        lang: ctx.lang,
-    };
-    println!(
-        "== closedloop demo — {} {url} ({})",
-        ctx.t("database", "数据库"),
-        store.backend().name()
-    );
-
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&args.manifests)
-        .with_context(|| {
-            format!(
-                "cannot read {}: run the demo from the repository root",
-                args.manifests.display()
+    if ctx.app.named_database_url().is_some() {
+        eprintln!(
+            "{}",
+            ctx.t(
+                "note: the demo keeps its own SQLite in its directory; DATABASE_URL / --database-url is not used",
+                "注意：演示使用其目录中自带的 SQLite；不使用 DATABASE_URL / --database-url"
             )
-        })?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && !p.to_string_lossy().ends_with(".rejected.csv"))
-        .collect();
-    files.sort();
-    for f in &files {
-        println!("\n$ closedloop import {}", f.display());
-        let (s, ok) = import_quiet(&demo_ctx, &store, f, false)?;
-        if ok {
-            println!(
-                "  {} {} / {} {}, {} {}",
-                ctx.t("imported", "导入"),
-                s.imported,
-                s.rows,
-                ctx.t("rows", "行"),
-                s.arrivals_created,
-                ctx.t("new arrival(s)", "个新航班/车次")
-            );
+        );
+    }
+    if !closedloop_demo::Script::path(&opts.dir).exists() {
+        eprintln!(
+            "{} {} …",
+            ctx.t("preparing the demo city in", "正在准备演示城市："),
+            opts.dir.display()
+        );
+    }
+    let prepared =
+        prepare(ctx.config.clone(), &opts, chrono::Utc::now()).map_err(|e| failed(e, lang))?;
+    let s = &prepared.script;
+    let travelers: usize = s
+        .batches
+        .iter()
+        .flat_map(|b| &b.stops)
+        .map(|st| st.travelers.len())
+        .sum();
+    let played = s.batches.iter().filter(|b| b.played).count();
+    println!(
+        "{} {} ({}): {} {}, {} {}, {} {}, {} {}",
+        if prepared.reused {
+            ctx.t("demo reused from", "沿用演示数据：")
         } else {
-            for e in &s.errors {
-                println!("  {e}");
-            }
-            println!(
-                "  {}",
-                ctx.t(
-                    "-> refused: nothing from this file was imported",
-                    "-> 已拒绝：此文件的数据均未导入"
-                )
-            );
-        }
-    }
-    println!("\n$ closedloop stats");
-    super::stats::run(&demo_ctx, &StatsArgs { json: false })?;
-    println!(
-        "\n$ closedloop travelers list   ({})",
-        ctx.t(
-            "personal data masked; --reveal shows it",
-            "个人信息已遮蔽；--reveal 可显示"
-        )
+            ctx.t("demo prepared in", "演示数据已生成：")
+        },
+        opts.dir.display(),
+        s.date,
+        travelers,
+        ctx.t("travelers", "名旅客"),
+        s.batches.len(),
+        ctx.t("batches", "个批次"),
+        played,
+        ctx.t("delivered this morning", "个已在上午送达"),
+        usize::from(s.incident.is_some()),
+        ctx.t("incident", "起事件"),
     );
-    super::travelers::run(
-        &demo_ctx,
-        TravelersCommand::List(ListArgs {
-            arrival: None,
-            format: ListFormat::Table,
-            reveal: false,
-        }),
-    )?;
-    if let Some(osm) = &ctx.config.roads.osm {
-        let (m, names) = road_matrix(ctx, osm, &args.places)?;
-        super::demo_routes::print(&demo_ctx, &m, &names)?;
+    println!(
+        "{} {}",
+        ctx.t("demo logins:", "演示账号："),
+        opts.dir
+            .join(closedloop_demo::script::LOGINS_FILE)
+            .display()
+    );
+    if args.prepare_only {
+        return Ok(ExitCode::SUCCESS);
     }
+    let serve_opts = ServeOptions {
+        port: args.port,
+        stop_after: args.stop_after.map(Duration::from_secs),
+        speed: args.speed,
+        lang,
+    };
+    serve(prepared.app, &opts.dir, s, &serve_opts).map_err(|e| failed(e, lang))?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Travel times from the port to the sample destinations over the real road network.
-fn road_matrix(
-    ctx: &Ctx,
-    osm: &std::path::Path,
-    places: &std::path::Path,
-) -> Result<(closedloop_roads::model::Matrix, Vec<String>)> {
-    use closedloop_roads::model::TravelModel;
-    println!(
-        "\n$ closedloop roads matrix --points {}   (© OpenStreetMap contributors, ODbL)",
-        places.display()
-    );
-    let points = roads::read_points(places)?;
-    let names: Vec<String> = csv::Reader::from_path(places)?
-        .records()
-        .filter_map(|r| r.ok().and_then(|r| r.get(0).map(str::to_string)))
-        .collect();
-    let (net, _) = roads::open_network(ctx, osm)?;
-    let m = net.matrix(&points)?;
-    let rows: Vec<Vec<String>> = (1..m.size)
-        .map(|j| {
-            let leg = m.get(0, j);
-            vec![
-                names.get(j).cloned().unwrap_or_default(),
-                leg.map_or("-".into(), |l| format!("{:.1}", l.time_s / 60.0)),
-                leg.map_or("-".into(), |l| format!("{:.2}", l.length_m / 1000.0)),
-            ]
-        })
-        .collect();
-    let header = [
-        ctx.t("from the port to", "自口岸至"),
-        ctx.t("minutes", "分钟"),
-        "km",
-    ];
-    print!("{}", crate::output::table(&header, &rows));
-    Ok((m, names))
 }

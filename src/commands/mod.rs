@@ -4,8 +4,6 @@ mod checklist;
 mod db;
 #[cfg(feature = "demo")]
 mod demo;
-#[cfg(feature = "demo")]
-mod demo_routes;
 mod desk;
 mod geocode;
 mod handover;
@@ -137,7 +135,8 @@ pub enum Command {
     #[cfg(feature = "bench")]
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
-    /// Demonstration: import the sample manifests into a fresh database and show the result.
+    /// The demo city: a day prepared in data/demo (its morning played), then served while
+    /// simulated drivers play the rest through the API; `demo code LOGIN` for TOTP codes.
     #[cfg(feature = "demo")]
     Demo(demo::DemoArgs),
 }

@@ -26,6 +26,16 @@ pub fn run(ctx: &Ctx, args: &PurgeArgs) -> Result<ExitCode> {
         ctx.t("arrived before", "抵达早于"),
         out.cutoff.format("%Y-%m-%d %H:%M UTC")
     );
+    if out.rejected_rows > 0 {
+        println!(
+            "{}: {}",
+            ctx.t(
+                "refused manifest rows deleted (never fixed)",
+                "已删除的未修正被拒清单行"
+            ),
+            out.rejected_rows
+        );
+    }
     if let Some(size) = out.ledger_size {
         println!(
             "{}: {size}",

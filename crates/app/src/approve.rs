@@ -56,6 +56,19 @@ pub fn approve(app: &App, req: &ApproveRequest) -> AppResult<Approved> {
 
 /// Checks `plan` against `day` with the travel model in force, then stores it with its trips.
 pub fn approve_plan(app: &App, day: &Day, plan: &Plan) -> AppResult<Approved> {
+    let (new, second_transfers) = prepare(app, day, plan)?;
+    let (version, trips) = closedloop_store::plans::approve(&mut *app.conn()?, &new)?;
+    Ok(Approved {
+        version,
+        trips,
+        second_transfers,
+    })
+}
+
+/// The version `plan` would be stored as, its codes resolved against the store, and how many
+/// of its batches board at a hotel; refused if it breaks a rule or names a code the store
+/// does not know. Nothing is written.
+pub(crate) fn prepare(app: &App, day: &Day, plan: &Plan) -> AppResult<(NewPlanVersion, usize)> {
     if plan.date != day.date {
         return Err(refused(
             "plan_other_day",
@@ -130,20 +143,15 @@ pub fn approve_plan(app: &App, day: &Day, plan: &Plan) -> AppResult<Approved> {
             format!("计划无法写出：{e}"),
         )
     })?;
-    let (version, trips) = closedloop_store::plans::approve(
-        &mut conn,
-        &NewPlanVersion {
+    Ok((
+        NewPlanVersion {
             service_date: plan.date,
             policy: plan.policy.clone(),
             plan_json,
             trips,
         },
-    )?;
-    Ok(Approved {
-        version,
-        trips,
         second_transfers,
-    })
+    ))
 }
 
 struct Codes<'d> {

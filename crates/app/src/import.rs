@@ -62,29 +62,7 @@ pub fn import(
     progress: &mut dyn FnMut(usize),
 ) -> AppResult<ImportOutcome> {
     let store = app.store()?;
-    let config = &app.config;
-    let transport = crate::parse::transport("arrival", req.arrival.as_deref())?;
-    let fallback_arrival = match &transport {
-        Some(t) => {
-            let found = store.arrivals_by_transport(t.as_str())?;
-            // Only an unambiguous stored arrival may stand in for what the file leaves out.
-            (found.len() == 1).then(|| Arrival {
-                transport: t.clone(),
-                port_code: found[0].port_code.clone(),
-                scheduled_at: found[0].scheduled_at,
-                actual_at: None,
-            })
-        }
-        None => None,
-    };
-    let opts = IntakeOptions {
-        ports: &config.ports,
-        policy: Some(&config.policy),
-        default_country_code: config.default_country_code.clone(),
-        transport_override: transport,
-        fallback_arrival,
-        limits: config.intake.limits(chrono::Utc::now().date_naive()),
-    };
+    let opts = intake_options(app, req.arrival.as_deref())?;
     let file_name = req
         .file
         .file_name()
@@ -196,6 +174,39 @@ pub fn import(
     })
 }
 
+/// What intake needs besides the file, from the configuration and the store: `arrival` (the
+/// flight or train of the whole file) and, when exactly one such arrival is stored, its port
+/// and time standing in for what the file leaves out. One place for the file and the upload.
+pub(crate) fn intake_options<'a>(
+    app: &'a App,
+    arrival: Option<&str>,
+) -> AppResult<IntakeOptions<'a>> {
+    let store = app.store()?;
+    let config = &app.config;
+    let transport = crate::parse::transport("arrival", arrival)?;
+    let fallback_arrival = match &transport {
+        Some(t) => {
+            let found = store.arrivals_by_transport(t.as_str())?;
+            // Only an unambiguous stored arrival may stand in for what the file leaves out.
+            (found.len() == 1).then(|| Arrival {
+                transport: t.clone(),
+                port_code: found[0].port_code.clone(),
+                scheduled_at: found[0].scheduled_at,
+                actual_at: None,
+            })
+        }
+        None => None,
+    };
+    Ok(IntakeOptions {
+        ports: &config.ports,
+        policy: Some(&config.policy),
+        default_country_code: config.default_country_code.clone(),
+        transport_override: transport,
+        fallback_arrival,
+        limits: config.intake.limits(chrono::Utc::now().date_naive()),
+    })
+}
+
 /// The rejected-rows file could not be written: the import was rolled back.
 fn unwritable(path: &Path, e: &std::io::Error) -> AppError {
     let path = path.display();
@@ -207,7 +218,7 @@ fn unwritable(path: &Path, e: &std::io::Error) -> AppError {
 }
 
 /// Conflicts with stored travelers, as errors of the document number column.
-fn conflict_errors(manifest: &Manifest, conflicts: &[Conflict]) -> Vec<RowError> {
+pub(crate) fn conflict_errors(manifest: &Manifest, conflicts: &[Conflict]) -> Vec<RowError> {
     let column = manifest
         .header
         .iter()

@@ -12,6 +12,8 @@
 //! - [`parse`]: times, parties, stops and points as people type them;
 //! - [`mask`]: who sees which personal field — one policy for every listing and export;
 //! - [`import`]: a manifest in, all rows or none, with the rejected-rows file;
+//! - [`upload`]: a manifest uploaded as bytes (the web service's import): all rows or none, or
+//!   the valid ones with the refused kept in the store and corrected one by one;
 //! - [`travelers`]: listings and counts;
 //! - [`trips`]: vehicles, crew, trips planned and moved through their gates;
 //! - [`checklist`], [`handover`], [`incidents`]: the desk and phone path of custody;
@@ -30,9 +32,10 @@
 //! - [`places`]: hotels and designated hospitals imported from CSV and edited, the ports'
 //!   processing times;
 //! - [`positions`]: vehicle positions the phones report in batches, the latest of each;
-//! - [`planning`]: travelers into planning jobs and the fleet rules;
 //! - [`schedule`]: a day planned from `day.json` into `plan.json`, beside the naive baseline,
 //!   and a plan checked;
+//! - [`dayplan`]: the same on documents for the web service — planned, checked, approved from
+//!   the version read, read back, re-planned with the diff, versions compared;
 //! - [`version`]: the version of what a reader saw (ETag), checked by the edit it sends back
 //!   (If-Match);
 //! - [`report`]: the daily report (日通报) of one local day, after the ledger verified, as
@@ -43,13 +46,17 @@
 
 pub mod accounts;
 pub mod approve;
+pub mod batch_edit;
+pub mod batches;
 pub mod checklist;
 pub mod config;
 pub mod context;
 pub mod custody;
+pub mod dayplan;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod field;
 pub mod geocode;
 pub mod handover;
 pub mod housekeeping;
@@ -62,7 +69,6 @@ pub mod notify;
 pub mod parse;
 pub mod phone;
 pub mod places;
-pub mod planning;
 pub mod positions;
 pub mod purge;
 pub mod refusal;
@@ -74,6 +80,7 @@ pub mod schedule;
 pub mod trace;
 pub mod travelers;
 pub mod trips;
+pub mod upload;
 pub mod version;
 
 pub use context::{App, Notice};

@@ -38,7 +38,7 @@ fn refused(code: &'static str, en: String, zh: String) -> AppError {
 }
 
 fn in_scope(app: &App, caller: &Caller, trip: BatchId) -> AppResult<()> {
-    if desk_role(caller) || rules::scope_of(app, caller)?.trip(trip.0) {
+    if desk_role(caller) || rules::trip_in_scope(app, caller, trip.0)? {
         return Ok(());
     }
     Err(refused(

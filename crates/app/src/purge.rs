@@ -17,6 +17,8 @@ pub struct Purged {
     /// SQLite: false when another process kept the write-ahead log open, so old values may
     /// remain in it until a purge runs while the database is idle.
     pub wal_truncated: Option<bool>,
+    /// Refused manifest rows of uploads before the cut-off, never fixed, deleted.
+    pub rejected_rows: usize,
 }
 
 /// Erases travelers who arrived more than `older_than_days` before `now`.
@@ -47,5 +49,6 @@ pub fn purge(app: &App, older_than_days: u32, now: DateTime<Utc>) -> AppResult<P
         cutoff,
         ledger_size: out.head.map(|h| h.size),
         wal_truncated: out.wal_truncated,
+        rejected_rows: out.rejected_rows,
     })
 }

@@ -38,8 +38,10 @@ pub enum Expect {
 }
 
 impl Expect {
-    /// Refuses (`version_stale`, naming `what`) unless `current` is the version expected.
-    pub fn check(&self, what: &str, current: &impl Serialize) -> AppResult<()> {
+    /// Refuses (`version_stale`, naming the object: `what` is its name in English and in
+    /// Chinese) unless `current` is the version expected.
+    pub fn check(&self, what: (&str, &str), current: &impl Serialize) -> AppResult<()> {
+        let (what_en, what_zh) = what;
         let Expect::Version(expected) = self else {
             return Ok(());
         };
@@ -51,11 +53,11 @@ impl Expect {
             fault: Fault::new(
                 "version_stale",
                 format!(
-                    "{what} has changed since version {expected} was read (now {now}): read it \
+                    "{what_en} has changed since version {expected} was read (now {now}): read it \
                      again and redo the edit; nothing was changed"
                 ),
                 format!(
-                    "{what} 在读取版本 {expected} 之后已被修改（当前 {now}）：请重新读取后再修改；未做任何改动"
+                    "{what_zh} 在读取版本 {expected} 之后已被修改（当前 {now}）：请重新读取后再修改；未做任何改动"
                 ),
             ),
             current: now,
@@ -77,13 +79,13 @@ mod tests {
         );
         assert_ne!(Version::of(&v1), Version::of(&v2));
         assert_eq!(Version::of(&v1).0.len(), 24);
-        assert!(Expect::Current.check("hotel H1", &v2).is_ok());
+        assert!(Expect::Current.check(("hotel H1", "酒店 H1"), &v2).is_ok());
         assert!(
             Expect::Version(Version::of(&v2))
-                .check("hotel H1", &v2)
+                .check(("hotel H1", "酒店 H1"), &v2)
                 .is_ok()
         );
-        match Expect::Version(Version::of(&v1)).check("hotel H1", &v2) {
+        match Expect::Version(Version::of(&v1)).check(("hotel H1", "酒店 H1"), &v2) {
             Err(AppError::Stale { fault, current }) => {
                 assert_eq!(fault.code, "version_stale");
                 assert_eq!(current, Version::of(&v2));

@@ -66,6 +66,29 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// The stable code of the kind of problem: snake_case, never reworded once published.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Problem::Required => "value_required",
+            Problem::Domain(_) => "value_invalid",
+            Problem::Phone(_) => "phone_invalid",
+            Problem::Date(_) => "date_invalid",
+            Problem::UnknownCountry(_) => "country_unknown",
+            Problem::UnknownPort(_) => "port_unknown",
+            Problem::UnknownLanguage(_) => "language_unknown",
+            Problem::TooLong { .. } => "value_too_long",
+            Problem::NotText { .. } => "value_not_text",
+            Problem::ArrivalOutsideWindow { .. } => "arrival_outside_window",
+            Problem::DuplicateInFile { .. } => "duplicate_in_file",
+            Problem::BirthAfterArrival { .. } => "birth_after_arrival",
+            Problem::TooOld { .. } => "birth_too_early",
+            Problem::AddressRequiredForHome => "address_required_for_home",
+            Problem::NoArrival { .. } => "arrival_missing",
+            Problem::AboveHeader { problem, .. } => problem.code(),
+            Problem::Conflict { .. } => "traveler_on_another_arrival",
+        }
+    }
+
     pub fn message(&self, lang: Lang) -> String {
         match lang {
             Lang::En => self.english(),

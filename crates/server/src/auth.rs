@@ -74,6 +74,39 @@ pub const ROUTE_ACTIONS: &[(&str, &str, Action)] = &[
         Action::ConfirmHandover,
     ),
     ("POST", "/api/batches/{id}/{gate}", Action::MoveBatch),
+    ("POST", "/api/checklists", Action::CompleteChecklist),
+    (
+        "GET",
+        "/api/checklists/templates",
+        Action::ChecklistTemplates,
+    ),
+    ("POST", "/api/incidents", Action::OpenIncident),
+    (
+        "POST",
+        "/api/incidents/{id}/resolve",
+        Action::ResolveIncident,
+    ),
+    ("GET", "/api/batches", Action::ListBatches),
+    ("GET", "/api/batches/{id}/route", Action::ReadBatch),
+    (
+        "GET",
+        "/api/hotels/{code}/occupancy",
+        Action::HotelOccupancy,
+    ),
+    ("POST", "/api/imports", Action::ImportManifest),
+    ("GET", "/api/imports/{id}/rejected", Action::ImportManifest),
+    (
+        "POST",
+        "/api/imports/{id}/rejected/{row}",
+        Action::ImportManifest,
+    ),
+    ("POST", "/api/plans", Action::PlanDay),
+    ("POST", "/api/plans/check", Action::PlanDay),
+    ("POST", "/api/plans/approve", Action::PlanDay),
+    ("POST", "/api/plans/replan", Action::PlanDay),
+    ("GET", "/api/plans/{date}", Action::ReadPlans),
+    ("GET", "/api/plans/{date}/diff", Action::ReadPlans),
+    ("PATCH", "/api/batches/{id}", Action::EditBatch),
 ];
 
 /// The account calling, as the app layer resolved it.

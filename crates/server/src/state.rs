@@ -67,9 +67,17 @@ impl State {
             )
         })?;
         let state = Arc::clone(self);
-        let out = actix_web::web::block(move || f(&state.app))
-            .await
-            .map_err(|e| Problem::internal("blocking_call_failed", &e))?;
+        // The use case's writes join the store's group commit: writes arriving together share
+        // one durable commit, and none returns before it (`closedloop_store::group`).
+        let out = actix_web::web::block(move || match state.app.store() {
+            Ok(store) => {
+                let group = Arc::clone(store.group());
+                closedloop_store::group::joined(&group, || f(&state.app))
+            }
+            Err(_) => f(&state.app),
+        })
+        .await
+        .map_err(|e| Problem::internal("blocking_call_failed", &e))?;
         out.map_err(Problem::from)
     }
 }

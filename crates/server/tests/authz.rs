@@ -92,13 +92,69 @@ const TABLE: &[(&str, &str, Expect)] = &[
         "/api/batches/{id}/{gate}",
         Expect::Roles(&[Dispatcher, Driver, Escort, Admin]),
     ),
+    // Manifests over HTTP: the first import (upload 1) comes before its listing.
+    ("POST", "/api/imports", Expect::Roles(DESK_WRITE)),
+    (
+        "GET",
+        "/api/imports/{id}/rejected",
+        Expect::Roles(DESK_WRITE),
+    ),
+    // Probed for a row upload 1 never refused.
+    (
+        "POST",
+        "/api/imports/{id}/rejected/{row}",
+        Expect::Roles(DESK_WRITE),
+    ), // Check-lists: crews for themselves, their batches and vehicles (probed for vehicle 1, of
+    // batch 1), the desk anything; the templates are everyone's to render.
+    (
+        "POST",
+        "/api/checklists",
+        Expect::Roles(&[Dispatcher, Driver, Escort, Admin]),
+    ),
+    ("GET", "/api/checklists/templates", Expect::Roles(EVERYONE)),
+    // Every role that works on batches reports incidents on its own (probed on batch 1);
+    // auditors only read.
+    (
+        "POST",
+        "/api/incidents",
+        Expect::Roles(&[
+            Dispatcher, Driver, Escort, PortStaff, HotelStaff, Commander, Admin,
+        ]),
+    ),
+    // Probed on incident 1: the first allowed role resolves it, the others find it resolved.
+    (
+        "POST",
+        "/api/incidents/{id}/resolve",
+        Expect::Roles(&[Dispatcher, Commander, Admin]),
+    ),
+    ("GET", "/api/batches", Expect::Roles(EVERYONE)),
+    ("GET", "/api/batches/{id}/route", Expect::Roles(EVERYONE)),
+    (
+        "GET",
+        "/api/hotels/{code}/occupancy",
+        Expect::Roles(&[Dispatcher, HotelStaff, Commander, Auditor, Admin]),
+    ),
+    // The day's plan: the desk plans and approves, the command centre and auditors read.
+    // Probed with an empty day (refused by the rules) and a day without a plan (404).
+    ("POST", "/api/plans", Expect::Roles(DESK_WRITE)),
+    ("POST", "/api/plans/check", Expect::Roles(DESK_WRITE)),
+    ("POST", "/api/plans/approve", Expect::Roles(DESK_WRITE)),
+    ("POST", "/api/plans/replan", Expect::Roles(DESK_WRITE)),
+    ("GET", "/api/plans/{date}", Expect::Roles(OVERSIGHT)),
+    ("GET", "/api/plans/{date}/diff", Expect::Roles(OVERSIGHT)),
+    // Probed with a hotel's body: refused for its fields once the role is let in.
+    ("PATCH", "/api/batches/{id}", Expect::Roles(DESK_WRITE)),
 ];
 
 /// Routes whose probe cannot succeed in this world (a hand-over to confirm, a gate to pass):
 /// for the roles they are for, the answer is judged only to be no 401, no role refusal
 /// (`forbidden`) and no server error — a refusal of the object or the state is theirs to give.
 fn loose(method: &str, path: &str) -> bool {
-    path.starts_with("/api/handovers") || (method == "POST" && path.starts_with("/api/batches/"))
+    path.starts_with("/api/handovers")
+        || (method == "POST" && path.starts_with("/api/batches/"))
+        || path.starts_with("/api/imports/{id}/rejected/")
+        || path == "/api/incidents/{id}/resolve"
+        || path.starts_with("/api/plans")
 }
 
 /// Four travelers going to hotels off CA936 at PVG: 1 and 2 on batch 1 (driver A and escort A,
@@ -205,6 +261,7 @@ fn concrete(path: &str) -> String {
     path.replace("{id}", "1")
         .replace("{code}", "H-PD01")
         .replace("{gate}", "depart")
+        .replace("{date}", "2021-07-01")
 }
 
 fn send(s: &Server, client: &Client, method: &str, path: &str, n: usize) -> Response {
@@ -235,6 +292,32 @@ fn send(s: &Server, client: &Client, method: &str, path: &str, n: usize) -> Resp
             .post(&url)
             .json(&json!({"code": "000000", "counted": 2})),
         ("POST", p) if p.starts_with("/api/batches/") => client.post(&url),
+        ("POST", "/api/imports") => {
+            client
+                .post(&url)
+                .header("content-type", "text/csv")
+                .body(format!(
+                    "Full Name,Passport No.,Nationality,Flight,Port,Arrival\n\
+                 Probe Traveler,PR{n:05},CHN,CA936,PVG,2021-07-01 08:00\n"
+                ))
+        }
+        ("POST", p) if p.starts_with("/api/plans") => client
+            .post(&url)
+            .header("If-None-Match", "*")
+            .json(&json!({"day": {}, "plan": {}, "event": {}})),
+        ("POST", "/api/imports/{id}/rejected/{row}") => {
+            client.post(&url).json(&json!({"fields": {"Port": "PVG"}}))
+        }
+        ("POST", "/api/checklists") => client.post(&url).json(
+            &json!({"kind": "vehicle_inspection", "vehicle": 1, "answers": {"brakes": true}}),
+        ),
+        ("POST", "/api/incidents") => client.post(&url).json(&json!({
+            "kind": "vehicle_breakdown", "severity": "minor", "trip": 1,
+            "description": format!("probe {n}")
+        })),
+        ("POST", "/api/incidents/{id}/resolve") => {
+            client.post(&url).json(&json!({"note": "probe resolved"}))
+        }
         (m, p) => panic!("no probe for {m} {p}"),
     };
     r.send().unwrap()

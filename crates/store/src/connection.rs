@@ -72,9 +72,6 @@ const SQLITE_READ_SETTINGS: &str =
     "PRAGMA query_only = ON; PRAGMA foreign_keys = ON; PRAGMA cache_size = -32768;";
 const POSTGRES_SETTINGS: &str = "SET synchronous_commit = on;";
 const POSTGRES_READ_SETTINGS: &str = "SET default_transaction_read_only = on;";
-/// The key of the PostgreSQL advisory lock every writing transaction takes ("clwriter").
-const PG_WRITER_LOCK: i64 = 0x636c_7772_6974_6572;
-
 /// Runs `f` in one writing transaction: committed if it returns `Ok`, rolled back otherwise.
 /// Lets callers outside this crate group store calls without importing diesel.
 pub fn in_transaction<T>(
@@ -92,7 +89,9 @@ pub fn in_transaction<T>(
 /// the snapshot it read may be stale); on PostgreSQL it takes the writers' advisory lock,
 /// released at commit or rollback. A nested call is a savepoint of the outer one. Every store
 /// function that writes goes through here; read-only listings may use diesel's deferred
-/// `transaction`.
+/// `transaction`. On a thread that joined the store's [`crate::group::GroupCommit`], the
+/// outermost call runs as one savepoint of a shared transaction instead and returns only once
+/// that transaction has committed (see [`crate::group`]).
 pub fn write_transaction<T, E>(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> Result<T, E>,
@@ -100,7 +99,7 @@ pub fn write_transaction<T, E>(
 where
     E: From<diesel::result::Error>,
 {
-    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    use diesel::connection::TransactionManager;
     type Tm = <DbConnection as Connection>::TransactionManager;
     let outermost = Tm::transaction_manager_status_mut(conn)
         .transaction_depth()
@@ -109,19 +108,12 @@ where
     if !outermost {
         return conn.transaction(f);
     }
-    match conn {
-        DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-        }
-        DbConnection::Pg(_) => {
-            Tm::begin_transaction(conn)?;
-            let lock = format!("SELECT pg_advisory_xact_lock({PG_WRITER_LOCK})");
-            if let Err(e) = conn.batch_execute(&lock) {
-                let _ = Tm::rollback_transaction(conn);
-                return Err(e.into());
-            }
-        }
+    // On a thread that joined a group commit (the web service's use cases), the write is one
+    // unit of the group's next commit, on the group's writer connection.
+    if let Some(group) = crate::group::current() {
+        return group.run(f);
     }
+    crate::group::begin_writer(conn)?;
     // A web request's idempotency key, if one is armed on this thread, commits with the write
     // it guards (see `idempotency`).
     match f(conn).and_then(|value| {
@@ -221,6 +213,8 @@ pub struct Store {
     pool: Pool,
     url: DatabaseUrl,
     access: Access,
+    /// The group commit of the threads that join it (the web service's).
+    group: std::sync::Arc<crate::group::GroupCommit>,
 }
 
 /// Where SQLite keeps a WAL database's log.
@@ -338,6 +332,7 @@ impl Store {
 
     fn pooled(manager: Manager) -> Result<Store, StoreError> {
         let (url, access) = (manager.url.clone(), manager.access);
+        let group = std::sync::Arc::new(crate::group::GroupCommit::new(manager.clone()));
         let max = match url {
             DatabaseUrl::Sqlite(_) => 4,
             DatabaseUrl::Postgres(_) => 8,
@@ -347,7 +342,18 @@ impl Store {
             .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(30))
             .build(manager)?;
-        Ok(Store { pool, url, access })
+        Ok(Store {
+            pool,
+            url,
+            access,
+            group,
+        })
+    }
+
+    /// The group commit that threads writing to this store may join
+    /// ([`crate::group::joined`]).
+    pub fn group(&self) -> &std::sync::Arc<crate::group::GroupCommit> {
+        &self.group
     }
 
     pub fn conn(&self) -> Result<PooledConnection, StoreError> {

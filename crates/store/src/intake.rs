@@ -138,24 +138,38 @@ impl Store {
         progress: &mut dyn FnMut(usize),
     ) -> Result<(ImportOutcome, Result<Totals, E>), StoreError> {
         let mut conn = self.conn()?;
-        let result = crate::write_transaction(&mut conn, |conn| {
-            let mut session = Session::begin(conn, accept_valid)?;
-            for chunk in feed {
-                session.take(conn, chunk, progress)?;
-            }
-            let totals = match close(&session.out.conflicts) {
-                Ok(t) => t,
-                Err(e) => return Err(Rollback::Refused(e, session.out)),
-            };
-            session.finish(conn, file_name, &totals)?;
-            Ok((session.out, totals))
-        });
-        match result {
-            Ok((out, totals)) => Ok((out, Ok(totals))),
-            Err(Rollback::Refused(e, out)) => Ok((out, Err(e))),
-            Err(Rollback::Nothing(out, totals)) => Ok((out, Ok(totals))),
-            Err(Rollback::Store(e)) => Err(e),
+        import_stream_on(&mut conn, file_name, accept_valid, feed, close, progress)
+    }
+}
+
+/// [`Store::import_stream`] on a connection the caller holds: inside the caller's own
+/// transaction it is a savepoint, so what the caller writes beside it (the rows an upload
+/// refused) commits with it or not at all.
+pub fn import_stream_on<E>(
+    conn: &mut DbConnection,
+    file_name: &str,
+    accept_valid: bool,
+    feed: impl IntoIterator<Item = Chunk>,
+    close: impl FnOnce(&[Conflict]) -> Result<Totals, E>,
+    progress: &mut dyn FnMut(usize),
+) -> Result<(ImportOutcome, Result<Totals, E>), StoreError> {
+    let result = crate::write_transaction(conn, |conn| {
+        let mut session = Session::begin(conn, accept_valid)?;
+        for chunk in feed {
+            session.take(conn, chunk, progress)?;
         }
+        let totals = match close(&session.out.conflicts) {
+            Ok(t) => t,
+            Err(e) => return Err(Rollback::Refused(e, session.out)),
+        };
+        session.finish(conn, file_name, &totals)?;
+        Ok((session.out, totals))
+    });
+    match result {
+        Ok((out, totals)) => Ok((out, Ok(totals))),
+        Err(Rollback::Refused(e, out)) => Ok((out, Err(e))),
+        Err(Rollback::Nothing(out, totals)) => Ok((out, Ok(totals))),
+        Err(Rollback::Store(e)) => Err(e),
     }
 }
 

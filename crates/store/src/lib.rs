@@ -24,6 +24,8 @@
 //! - [`outbox`]: the notifications' outbox — messages for the configured webhooks projected from
 //!   the ledger with their cursor in one transaction, leased for delivery, every attempt logged;
 //! - [`idempotency`]: the web service's idempotency keys, committed with the write they guard;
+//! - [`group`]: group commit — write transactions arriving together, each in its own savepoint,
+//!   share one durable commit; none returns before that commit;
 //! - [`snapshot`]: reads that must see one state of the database (`ledger verify`, the daily
 //!   report);
 //! - [`positions`]: vehicle positions reported by the phones in batches, the latest of each;
@@ -36,6 +38,8 @@
 //!   `testing` feature).
 
 pub mod accounts;
+pub mod batch_edit;
+pub mod batches;
 pub mod connection;
 pub mod crosscheck;
 pub mod custody;
@@ -44,6 +48,8 @@ pub mod error;
 pub mod events;
 #[cfg(feature = "testing")]
 pub mod generate;
+pub mod group;
+pub mod guarded;
 pub mod idempotency;
 pub mod intake;
 pub mod ledger;
@@ -60,6 +66,7 @@ pub mod schema;
 pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod uploads;
 pub mod url;
 
 pub use connection::{Access, Backend, DbConnection, Store, in_transaction, write_transaction};

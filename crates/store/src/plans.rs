@@ -202,3 +202,51 @@ pub fn known_travelers(conn: &mut DbConnection, ids: &[i64]) -> Result<HashSet<i
     }
     Ok(found)
 }
+
+/// The day's latest approved version, with its plan as approved (JSON).
+pub fn current(
+    conn: &mut DbConnection,
+    date: NaiveDate,
+) -> Result<Option<(PlanVersion, String)>, StoreError> {
+    let last: Option<i64> = plan_versions::table
+        .filter(plan_versions::service_date.eq(date))
+        .select(diesel::dsl::max(plan_versions::version))
+        .first(conn)?;
+    match last {
+        Some(v) => version_of(conn, date, v),
+        None => Ok(None),
+    }
+}
+
+/// Version `version` of the day, with its plan as approved (JSON).
+pub fn version_of(
+    conn: &mut DbConnection,
+    date: NaiveDate,
+    version: i64,
+) -> Result<Option<(PlanVersion, String)>, StoreError> {
+    Ok(plan_versions::table
+        .filter(plan_versions::service_date.eq(date))
+        .filter(plan_versions::version.eq(version))
+        .select((
+            plan_versions::id,
+            plan_versions::service_date,
+            plan_versions::version,
+            plan_versions::policy,
+            plan_versions::approved_at,
+            plan_versions::plan,
+        ))
+        .first::<(i64, NaiveDate, i64, String, chrono::NaiveDateTime, String)>(conn)
+        .optional()?
+        .map(|(id, service_date, version, policy, approved_at, plan)| {
+            (
+                PlanVersion {
+                    id,
+                    service_date,
+                    version,
+                    policy,
+                    approved_at,
+                },
+                plan,
+            )
+        }))
+}

@@ -61,6 +61,9 @@ pub struct PurgeOutcome {
     /// SQLite only: whether the write-ahead log could be emptied (another process reading the
     /// database can keep it from being truncated; run the purge again when it is idle).
     pub wal_truncated: Option<bool>,
+    /// Refused manifest rows (kept for the desk to fix) of uploads made before the cut-off,
+    /// deleted: they hold the same personal data as travelers, and no traveler to erase.
+    pub rejected_rows: usize,
 }
 
 /// What erased free text reads, so a reader sees why it is gone.
@@ -144,6 +147,7 @@ impl Store {
         }
         let now = Utc::now().naive_utc();
         let done = crate::write_transaction(&mut conn, |conn| {
+            let rejected = crate::uploads::forget_rejected_before(conn, arrived_before)?;
             let ids: Vec<i64> = travelers::table
                 .inner_join(arrivals::table)
                 .filter(travelers::purged_at.is_null())
@@ -155,7 +159,7 @@ impl Store {
                 .order(travelers::id)
                 .load(conn)?;
             if ids.is_empty() {
-                return Ok::<_, StoreError>(None);
+                return Ok::<_, StoreError>((rejected, None));
             }
             for &id in &ids {
                 diesel::update(travelers::table.find(id))
@@ -202,10 +206,13 @@ impl Store {
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             let done = append_in_transaction(conn, appender, entries, keys.signer, at)?;
-            Ok(Some((ids.len(), done)))
+            Ok((rejected, Some((ids.len(), done))))
         })?;
-        let mut out = PurgeOutcome::default();
-        if let Some((n, done)) = done {
+        let mut out = PurgeOutcome {
+            rejected_rows: done.0,
+            ..PurgeOutcome::default()
+        };
+        if let Some((n, done)) = done.1 {
             *appender = done.appender;
             out.travelers = n;
             out.head = Some(done.head);

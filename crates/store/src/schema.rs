@@ -393,6 +393,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    manifest_uploads (id) {
+        id -> BigInt,
+        file_name -> Text,
+        format -> Text,
+        transport -> Nullable<Text>,
+        head_json -> Text,
+        account_id -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    manifest_rejected_rows (upload_id, sheet, row_number) {
+        upload_id -> BigInt,
+        sheet -> Text,
+        row_number -> BigInt,
+        cells_json -> Text,
+        errors_json -> Text,
+    }
+}
+
 diesel::joinable!(arrivals -> ports (port_id));
 diesel::joinable!(travelers -> arrivals (arrival_id));
 diesel::joinable!(travelers -> imports (import_id));
@@ -415,9 +437,12 @@ diesel::joinable!(incident_crew -> incidents (incident_id));
 diesel::joinable!(sessions -> accounts (account_id));
 diesel::joinable!(api_tokens -> accounts (account_id));
 diesel::joinable!(personal_data_reads -> accounts (account_id));
+diesel::joinable!(manifest_rejected_rows -> manifest_uploads (upload_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     ports,
+    manifest_uploads,
+    manifest_rejected_rows,
     arrivals,
     imports,
     travelers,

@@ -109,6 +109,29 @@ fn record<T>(
     Ok(())
 }
 
+/// Records an answer that showed `caller` the personal `fields` of the objects `ids` of
+/// `kind` (the rows an upload refused, by upload); nothing if it showed none.
+pub fn objects_read(
+    app: &App,
+    caller: &Caller,
+    endpoint: &str,
+    kind: &str,
+    ids: &[i64],
+    fields: &BTreeSet<&'static str>,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    record(
+        app,
+        caller,
+        endpoint,
+        kind,
+        ids,
+        |i| *i,
+        |_| fields.clone(),
+        now,
+    )
+}
+
 /// Records the travelers of an answer that showed `caller` personal fields.
 pub fn travelers_read(
     app: &App,

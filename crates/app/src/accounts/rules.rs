@@ -55,6 +55,26 @@ pub enum Action {
     ConfirmHandover,
     /// A batch moved through a gate (approve, depart, complete).
     MoveBatch,
+    /// A check-list completed (crews: for themselves, their batches and their vehicles).
+    CompleteChecklist,
+    /// The check-list templates in force, for a phone to render.
+    ChecklistTemplates,
+    /// An incident opened (the scoped roles: on their batches and travelers).
+    OpenIncident,
+    /// An incident resolved with a note.
+    ResolveIncident,
+    /// The caller's batches listed (narrowed to their scope), with their stops.
+    ListBatches,
+    /// A hotel's rooms taken per night (hotel staff: their own hotel).
+    HotelOccupancy,
+    /// A manifest imported over HTTP, its refused rows listed and corrected.
+    ImportManifest,
+    /// A day planned, checked, approved or re-planned (the desk's plans).
+    PlanDay,
+    /// The day's approved plan versions read, and their diffs.
+    ReadPlans,
+    /// A planned batch's vehicle, crew or times changed before it departs.
+    EditBatch,
 }
 
 impl Action {
@@ -79,6 +99,13 @@ impl Action {
             }
             Action::ConfirmHandover => matches!(role, Driver | Escort | PortStaff | HotelStaff),
             Action::MoveBatch => matches!(role, Driver | Escort | Dispatcher | Admin),
+            Action::CompleteChecklist => matches!(role, Driver | Escort | Dispatcher | Admin),
+            Action::ChecklistTemplates | Action::ListBatches => true,
+            Action::OpenIncident => !matches!(role, Auditor),
+            Action::ResolveIncident => matches!(role, Dispatcher | Commander | Admin),
+            Action::HotelOccupancy => {
+                matches!(role, Dispatcher | HotelStaff | Commander | Auditor | Admin)
+            }
             Action::LedgerVerify => matches!(role, Commander | Auditor | Admin),
             Action::AddVehicle | Action::AddCrew | Action::EditHotel => {
                 matches!(role, Dispatcher | Admin)
@@ -87,6 +114,10 @@ impl Action {
                 matches!(role, Dispatcher | HotelStaff | Commander | Auditor | Admin)
             }
             Action::AuditLog => matches!(role, Auditor | Admin),
+            Action::ImportManifest | Action::PlanDay | Action::EditBatch => {
+                matches!(role, Dispatcher | Admin)
+            }
+            Action::ReadPlans => matches!(role, Dispatcher | Commander | Auditor | Admin),
         }
     }
 
@@ -96,6 +127,12 @@ impl Action {
             Action::StartHandover => "start a hand-over",
             Action::ConfirmHandover => "confirm a hand-over",
             Action::MoveBatch => "move a batch through a gate",
+            Action::CompleteChecklist => "complete a check-list",
+            Action::ChecklistTemplates => "the check-list templates",
+            Action::OpenIncident => "open an incident",
+            Action::ResolveIncident => "resolve an incident",
+            Action::ListBatches => "list batches",
+            Action::HotelOccupancy => "a hotel's occupancy",
             Action::ReadPositions => "the vehicles' positions",
             Action::Session => "session",
             Action::ListTravelers => "list travelers",
@@ -112,6 +149,10 @@ impl Action {
             Action::ListHotels => "read hotels",
             Action::EditHotel => "edit a hotel",
             Action::Events => "the live events",
+            Action::ImportManifest => "import a manifest",
+            Action::PlanDay => "plan the day",
+            Action::ReadPlans => "read the day's plans",
+            Action::EditBatch => "edit a batch",
         }
     }
 }
@@ -210,6 +251,22 @@ pub fn scope_of(app: &App, caller: &Caller) -> AppResult<Scope> {
     })
 }
 
+/// Whether batch `trip` is in `caller`'s scope: what `scope_of(app, caller)?.trip(trip)`
+/// answers, reading only the caller's trips — the phone's path asks it on every hand-over, and
+/// a port's whole scope holds every traveler of the port.
+pub fn trip_in_scope(app: &App, caller: &Caller, trip: i64) -> AppResult<bool> {
+    use AccessRole::*;
+    let mut conn = app.conn()?;
+    let trips = match (caller.role, caller.crew, caller.hotel, caller.port) {
+        (Dispatcher | Commander | Auditor | Admin, ..) => return Ok(true),
+        (Driver | Escort, Some(crew), _, _) => scope::crew_trips(&mut conn, crew)?,
+        (HotelStaff, _, Some(hotel), _) => scope::hotel_trips(&mut conn, hotel)?,
+        (PortStaff, _, _, Some(port)) => scope::port_trips(&mut conn, port)?,
+        _ => Vec::new(),
+    };
+    Ok(trips.contains(&trip))
+}
+
 /// The travelers `caller` may see (of one arrival, or all), masked for their role.
 pub fn list_travelers(
     app: &App,
@@ -286,8 +343,16 @@ pub fn read_batch(app: &App, caller: &Caller, id: i64) -> AppResult<BatchView> {
     if !scope_of(app, caller)?.trip(id) {
         return Err(not_yours("batch", id));
     }
-    let mut conn = app.conn()?;
-    let stops = desk::trip_stops(&mut conn, id)?
+    batch_view(&mut *app.conn()?, trip)
+}
+
+/// A stored trip as [`BatchView`] shows it, read on `conn` (inside an edit's transaction).
+pub fn batch_view(
+    conn: &mut closedloop_store::DbConnection,
+    trip: desk::TripRow,
+) -> AppResult<BatchView> {
+    let id = trip.id;
+    let stops = desk::trip_stops(conn, id)?
         .into_iter()
         .map(|s| BatchStop {
             destination: s.destination.map(|d| d.0),
@@ -303,7 +368,7 @@ pub fn read_batch(app: &App, caller: &Caller, id: i64) -> AppResult<BatchView> {
         started_at: trip.started_at,
         ended_at: trip.ended_at,
         planned_arrival: trip.planned_arrival,
-        crew: scope::crew_of_trip(&mut conn, id)?,
+        crew: scope::crew_of_trip(conn, id)?,
         stops,
     })
 }

@@ -92,9 +92,9 @@ pub fn edit_hotel(app: &App, req: &EditHotel) -> AppResult<HotelEdited> {
         .with_field("rooms"));
     }
     let mut changed = false;
-    let what = format!("hotel {key}");
+    let what = (format!("hotel {key}"), format!("酒店 {key}"));
     let hotel = store::edit_hotel(&mut *app.conn()?, &key, |stored| {
-        req.expect.check(&what, &*stored)?;
+        req.expect.check((&what.0, &what.1), &*stored)?;
         let h = &mut stored.place;
         let rooms = req.rooms.unwrap_or(h.rooms);
         let accessible = req.accessible_rooms.unwrap_or(h.accessible_rooms);

@@ -361,7 +361,8 @@ pub struct Batch {
     tag = "custody",
     params(("id" = i64, Path, description = "The batch (trip) id")),
     responses(
-        (status = 200, body = Batch),
+        (status = 200, body = Batch, headers(("ETag" = String,
+            description = "The batch's version: send it in If-Match to edit it"))),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -370,12 +371,14 @@ pub async fn read_batch(
     state: Data<State>,
     caller: Caller,
     id: Path<i64>,
-) -> Result<Json<BatchView>, Problem> {
+) -> Result<actix_web::HttpResponse, Problem> {
     caller.require(Action::ReadBatch)?;
     let (caller, id) = (caller.0, id.into_inner());
-    let batch = state
+    let batch: BatchView = state
         .into_inner()
         .run(move |app| accounts::rules::read_batch(app, &caller, id))
         .await?;
-    Ok(Json(batch))
+    let mut r = actix_web::HttpResponse::Ok();
+    crate::preconditions::with_etag(&mut r, &closedloop_app::batch_edit::batch_version(&batch));
+    Ok(r.json(batch))
 }

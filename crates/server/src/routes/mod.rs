@@ -4,11 +4,15 @@
 //! serves it at. The tests compare that table, the document and what the server answers.
 
 pub mod audit;
+pub mod batches;
+pub mod checklists;
 pub mod data;
 pub mod events;
 pub mod fleet;
+pub mod imports;
 pub mod phone;
 pub mod places;
+pub mod plans;
 pub mod positions;
 pub mod report;
 pub mod schemas;
@@ -88,6 +92,8 @@ impl RouteTable {
         (name = "session", description = "Signing in and out; who is calling"),
         (name = "audit", description = "The audit log of unmasked personal data"),
         (name = "reports", description = "The daily report (日通报), as JSON or XLSX, after the ledger verified"),
+        (name = "imports", description = "Manifests imported as uploaded files; refused rows kept and corrected"),
+        (name = "plans", description = "The day's plan: planned, checked, approved from the version read (ETag / If-Match), re-planned with its diff"),
         (name = "places", description = "Quarantine hotels: listed, read with their ETag, edited with If-Match"),
     )
 )]
@@ -159,6 +165,23 @@ where
             phone::handover_code,
             phone::confirm_handover,
             phone::move_batch,
+            imports::import,
+            imports::rejected,
+            imports::fix_row,
+            plans::plan_day,
+            plans::check_plan,
+            plans::approve_plan,
+            plans::current_plan,
+            plans::replan_day,
+            plans::plan_diff,
+            plans::edit_batch,
+            checklists::complete_checklist,
+            checklists::checklist_templates,
+            checklists::open_incident,
+            checklists::resolve_incident,
+            batches::list_batches,
+            batches::batch_route,
+            batches::hotel_occupancy,
         ]
     );
     (app.service(api), table)

@@ -1,0 +1,2 @@
+DROP TABLE manifest_rejected_rows;
+DROP TABLE manifest_uploads;
